@@ -1,0 +1,67 @@
+import { AccessLevel } from './access-levels.js';
+
+/**
+ * Who may do what (GitLab's policies, reduced to what Tollgate serves). Each rule takes the actor
+ * and the actor's effective access level on the resource: the highest of their memberships of it
+ * and of every group above it.
+ */
+export interface Actor {
+  id: number;
+  isAdmin: boolean;
+  external: boolean;
+  userType: 'human' | 'project_bot' | 'ghost';
+}
+
+export type Visibility = 'private' | 'internal' | 'public';
+export const VISIBILITIES: Visibility[] = ['private', 'internal', 'public'];
+
+/** Admins count as Owner wherever a role ceiling is computed (T8). */
+export function effectiveLevel(actor: Actor | null, memberLevel: number): number {
+  return actor?.isAdmin ? AccessLevel.OWNER : memberLevel;
+}
+
+/**
+ * Read access by visibility: public for anyone, internal for any signed-in non-external user
+ * (group access tokens' bots are internal users unless their creator was external), private for
+ * members of the resource or a group above it.
+ */
+export function canRead(actor: Actor | null, visibility: Visibility, memberLevel: number): boolean {
+  if (visibility === 'public') return true;
+  if (!actor) return false;
+  if (actor.isAdmin || memberLevel >= AccessLevel.GUEST) return true;
+  return visibility === 'internal' && !actor.external;
+}
+
+export const isOwner = (actor: Actor | null, memberLevel: number): boolean =>
+  effectiveLevel(actor, memberLevel) >= AccessLevel.OWNER;
+
+/** GitLab's defaults: Maintainers create subgroups, Developers create projects. */
+export const canCreateSubgroup = (actor: Actor, memberLevel: number) => effectiveLevel(actor, memberLevel) >= AccessLevel.MAINTAINER;
+export const canCreateProject = (actor: Actor, memberLevel: number) => effectiveLevel(actor, memberLevel) >= AccessLevel.DEVELOPER;
+export const canAdminGroup = (actor: Actor, memberLevel: number) => isOwner(actor, memberLevel);
+/** Group members are managed by Owners; project members by Maintainers. */
+export const canManageMembers = (actor: Actor, sourceType: 'group' | 'project', memberLevel: number) =>
+  effectiveLevel(actor, memberLevel) >= (sourceType === 'group' ? AccessLevel.OWNER : AccessLevel.MAINTAINER);
+export const canReadMembers = (actor: Actor | null, visibility: Visibility, memberLevel: number) => canRead(actor, visibility, memberLevel);
+
+/** Private code needs Reporter; public and internal code follows read access. */
+export function canDownloadCode(actor: Actor | null, visibility: Visibility, memberLevel: number): boolean {
+  if (!canRead(actor, visibility, memberLevel)) return false;
+  if (visibility !== 'private' || actor?.isAdmin) return true;
+  return memberLevel >= AccessLevel.REPORTER;
+}
+export const canPushCode = (actor: Actor, memberLevel: number) => effectiveLevel(actor, memberLevel) >= AccessLevel.DEVELOPER;
+
+/** Any signed-in user who can read a project may open an issue in it. */
+export const canCreateIssue = (actor: Actor | null, visibility: Visibility, memberLevel: number) =>
+  actor !== null && canRead(actor, visibility, memberLevel);
+
+/** §2.0: read_resource_access_tokens (list, get, revoke): Owners and admins, bots that are Owners included. */
+export const canReadGroupAccessTokens = (actor: Actor, memberLevel: number) => isOwner(actor, memberLevel);
+
+/**
+ * create_resource_access_tokens / manage_resource_access_tokens: read ability, creation allowed
+ * by the top-level group, and never for a bot (a group access token cannot mint tokens).
+ */
+export const canManageGroupAccessTokens = (actor: Actor, memberLevel: number, creationAllowed: boolean) =>
+  canReadGroupAccessTokens(actor, memberLevel) && creationAllowed && actor.userType !== 'project_bot';

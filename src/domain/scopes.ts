@@ -1,0 +1,61 @@
+/** The 13 scopes a group access token may carry (decision T9; the seeds' scope table). */
+export const GROUP_ACCESS_TOKEN_SCOPES = [
+  'api',
+  'read_api',
+  'read_repository',
+  'write_repository',
+  'read_registry',
+  'write_registry',
+  'read_virtual_registry',
+  'write_virtual_registry',
+  'create_runner',
+  'manage_runner',
+  'ai_features',
+  'k8s_proxy',
+  'self_rotate',
+] as const;
+export type GroupAccessTokenScope = (typeof GROUP_ACCESS_TOKEN_SCOPES)[number];
+
+/** Personal access tokens of humans may also read the user; admins may add the admin scopes. */
+export const PERSONAL_ACCESS_TOKEN_SCOPES = [...GROUP_ACCESS_TOKEN_SCOPES, 'read_user'] as const;
+export const ADMIN_SCOPES = ['sudo', 'admin_mode'] as const;
+export const ALL_SCOPES = [...PERSONAL_ACCESS_TOKEN_SCOPES, ...ADMIN_SCOPES] as const;
+export type Scope = (typeof ALL_SCOPES)[number];
+
+export const SCOPE_DESCRIPTIONS: Record<GroupAccessTokenScope, string> = {
+  api: 'Grants complete read and write access to the scoped group and related project API, including the container registry, the dependency proxy, and the package registry.',
+  read_api: 'Grants read access to the scoped group and related project API, including the package registry.',
+  read_repository: 'Grants read access (pull) to all repositories in the group.',
+  write_repository: 'Grants read and write access (pull and push) to all repositories in the group.',
+  read_registry: 'Grants read access (pull) to container registry images if any project in the group is private and authorization is required. Available only when the container registry is enabled.',
+  write_registry: 'Grants write access (push) to the container registry. To push images, you must include the read_registry scope. Available only when the container registry is enabled.',
+  read_virtual_registry: 'Grants read access (pull) to container images through the dependency proxy. Available only when the dependency proxy is enabled.',
+  write_virtual_registry: 'Grants read and write access (pull, push, and delete) to container images through the dependency proxy. Available only when the dependency proxy is enabled.',
+  create_runner: 'Grants permission to create runners in the group.',
+  manage_runner: 'Grants permission to manage runners in the group.',
+  ai_features: 'Grants permission to perform API actions for GitLab Duo, the Code Suggestions API, and the GitLab Duo Chat API.',
+  k8s_proxy: 'Grants permission to perform Kubernetes API calls using the agent for Kubernetes in the group.',
+  self_rotate: 'Grants permission to rotate this token using the personal access token API. Does not allow rotation of other tokens.',
+};
+
+/**
+ * The scopes that let a token call an API route (GitLab's API::API registration): `api` for every
+ * method, `read_api` only for reads. Routes may add their own (self-rotation adds `self_rotate`).
+ */
+export function apiScopesFor(method: string, extra: readonly string[] = []): string[] {
+  const read = method === 'GET' || method === 'HEAD';
+  return [...(read ? ['api', 'read_api'] : ['api']), ...extra];
+}
+
+/** GitLab's check: the token passes when any allowed scope is among its scopes. */
+export function hasAnyScope(tokenScopes: readonly string[], allowed: readonly string[]): boolean {
+  return allowed.some((scope) => tokenScopes.includes(scope));
+}
+
+/** Abilities per scope for Git over HTTPS (Gitlab::Auth, §3.5). */
+export function canDownloadCodeWithScopes(scopes: readonly string[]): boolean {
+  return hasAnyScope(scopes, ['api', 'read_api', 'read_repository', 'write_repository']);
+}
+export function canPushCodeWithScopes(scopes: readonly string[]): boolean {
+  return hasAnyScope(scopes, ['api', 'write_repository']);
+}

@@ -1,0 +1,85 @@
+import { DEFAULT_TOKEN_PREFIX } from './token-format.js';
+
+/**
+ * Instance settings (GitLab's application settings that Tollgate honours), their defaults and
+ * their rules. Stored as JSON by key; unknown keys are never stored.
+ */
+export interface InstanceSettings {
+  personal_access_token_prefix: string;
+  /** Days; T3: default 365, an administrator may set 1..400. */
+  max_personal_access_token_lifetime: number;
+  require_personal_access_token_expiry: boolean;
+  /** Days; null keeps inactive tokens (and their bots) forever. */
+  inactive_resource_access_tokens_delete_after_days: number | null;
+  token_reuse_detection: 'rotate' | 'any_use' | 'off';
+  resource_access_token_notify_inherited: boolean;
+  lock_resource_access_token_notify_inherited: boolean;
+  /** Git over HTTP: failed authentications from one IP before a ban (GitLab: rack_attack_git_basic_auth). */
+  git_auth_ban_enabled: boolean;
+  git_auth_ban_max_attempts: number;
+  git_auth_ban_find_time_seconds: number;
+  git_auth_ban_duration_seconds: number;
+  allow_local_requests_from_web_hooks_and_services: boolean;
+}
+
+export const DEFAULT_SETTINGS: InstanceSettings = {
+  personal_access_token_prefix: DEFAULT_TOKEN_PREFIX,
+  max_personal_access_token_lifetime: 365,
+  require_personal_access_token_expiry: true,
+  inactive_resource_access_tokens_delete_after_days: 30,
+  token_reuse_detection: 'rotate',
+  resource_access_token_notify_inherited: false,
+  lock_resource_access_token_notify_inherited: false,
+  git_auth_ban_enabled: true,
+  git_auth_ban_max_attempts: 30,
+  git_auth_ban_find_time_seconds: 180,
+  git_auth_ban_duration_seconds: 3600,
+  allow_local_requests_from_web_hooks_and_services: false,
+};
+
+export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof InstanceSettings)[];
+
+export function isSettingKey(key: string): key is keyof InstanceSettings {
+  return (SETTING_KEYS as string[]).includes(key);
+}
+
+const TOKEN_PREFIX_PATTERN = /^[a-zA-Z0-9_.-]{0,20}$/;
+const REUSE_MODES = ['rotate', 'any_use', 'off'];
+
+/** Checks one value; returns GitLab's validation message, or null when it is acceptable. */
+export function settingError(key: keyof InstanceSettings, value: unknown): string | null {
+  const intIn = (min: number, max: number) => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+  switch (key) {
+    case 'personal_access_token_prefix':
+      return typeof value === 'string' && TOKEN_PREFIX_PATTERN.test(value)
+        ? null
+        : 'Personal access token prefix can contain only letters, digits, "_", "-" and "." and be at most 20 characters';
+    case 'max_personal_access_token_lifetime':
+      return intIn(1, 400) ? null : 'Max personal access token lifetime must be an integer between 1 and 400';
+    case 'inactive_resource_access_tokens_delete_after_days':
+      return value === null || intIn(1, 36500) ? null : 'Inactive resource access tokens delete after days must be a positive integer or blank';
+    case 'token_reuse_detection':
+      return typeof value === 'string' && REUSE_MODES.includes(value) ? null : 'Token reuse detection must be one of rotate, any_use, off';
+    case 'git_auth_ban_max_attempts':
+      return intIn(1, 100000) ? null : 'Git auth ban max attempts must be a positive integer';
+    case 'git_auth_ban_find_time_seconds':
+    case 'git_auth_ban_duration_seconds':
+      return intIn(1, 31536000) ? null : `${humanize(key)} must be a positive number of seconds`;
+    default:
+      return typeof value === 'boolean' ? null : `${humanize(key)} must be true or false`;
+  }
+}
+
+function humanize(key: string): string {
+  const text = key.replace(/_/g, ' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Console input ("365", "true", "", "null") to a typed value for `key`. */
+export function parseSettingText(key: keyof InstanceSettings, text: string): unknown {
+  const current = DEFAULT_SETTINGS[key];
+  if (key === 'inactive_resource_access_tokens_delete_after_days' && (text === '' || text === 'null')) return null;
+  if (typeof current === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
+  if (typeof current === 'number' || key === 'inactive_resource_access_tokens_delete_after_days') return /^-?\d+$/.test(text) ? Number(text) : text;
+  return text;
+}

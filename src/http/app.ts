@@ -1,0 +1,103 @@
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomUUID } from 'node:crypto';
+import type { ServiceContext } from '../services/context.js';
+import { authPlugin } from './plugins/auth.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { redactUrl } from './redaction.js';
+import { healthRoutes } from './routes/health.js';
+import { metadataRoutes } from './routes/metadata.js';
+import { userRoutes } from './routes/users.js';
+import { personalAccessTokenRoutes } from './routes/personal-access-tokens.js';
+import { groupRoutes } from './routes/groups.js';
+import { groupMemberRoutes } from './routes/group-members.js';
+import { projectRoutes } from './routes/projects.js';
+import { issueRoutes } from './routes/issues.js';
+import { applicationSettingsRoutes } from './routes/application-settings.js';
+import type { App } from './types.js';
+
+export interface AppOptions {
+  ctx: ServiceContext;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Form bodies as GitLab reads them: `scopes[]=api&scopes[]=read_api` is a list. */
+function parseForm(body: string): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [rawKey, value] of new URLSearchParams(body)) {
+    const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
+    if (rawKey.endsWith('[]') || key in result) {
+      const existing = result[key];
+      result[key] = Array.isArray(existing) ? [...existing, value] : existing === undefined ? [value] : [existing, value];
+    } else {
+      result[key] = value;
+    }
+  }
+  return result;
+}
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return {
+    level,
+    // Token values never reach the logs: not in headers, not in query strings, not in bodies (never logged).
+    redact: { paths: ['req.headers["private-token"]', 'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[REDACTED]' },
+    serializers: {
+      req: (req: { id: string; method: string; url: string; ip?: string; headers: Record<string, unknown> }) => ({
+        id: req.id,
+        method: req.method,
+        url: redactUrl(req.url),
+        ip: req.ip,
+        headers: req.headers,
+      }),
+    },
+  };
+}
+
+/** The plugin order is the app's table of contents: infrastructure, then auth, then routes. */
+export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger,
+    genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 1024 },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  // An empty body with a JSON content type is an empty set of parameters, as in GitLab.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const error = Object.assign(new Error('The request body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+      done(error, undefined);
+    }
+  });
+  await app.register(formbody, { parser: parseForm });
+  await app.register(errorsPlugin);
+  await app.register(openApiPlugin, { ctx });
+  await app.register(authPlugin, { ctx });
+
+  await app.register(healthRoutes, { ctx });
+  await app.register(
+    async (api) => {
+      await api.register(metadataRoutes, { ctx });
+      await api.register(userRoutes, { ctx });
+      await api.register(personalAccessTokenRoutes, { ctx });
+      await api.register(groupRoutes, { ctx });
+      await api.register(groupMemberRoutes, { ctx });
+      await api.register(projectRoutes, { ctx });
+      await api.register(issueRoutes, { ctx });
+      await api.register(applicationSettingsRoutes, { ctx });
+    },
+    { prefix: '/api/v4' },
+  );
+  return app as unknown as App;
+}

@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Page } from '../store/repositories/common.js';
+
+export const DEFAULT_PER_PAGE = 20;
+export const MAX_PER_PAGE = 100;
+
+export function pageOf(query: { page?: number | undefined; per_page?: number | undefined }): Page {
+  return { page: query.page ?? 1, perPage: Math.min(query.per_page ?? DEFAULT_PER_PAGE, MAX_PER_PAGE) };
+}
+
+/** Slices an in-memory list the way the database would. */
+export function slicePage<T>(items: T[], page: Page): T[] {
+  return items.slice((page.page - 1) * page.perPage, page.page * page.perPage);
+}
+
+/**
+ * GitLab's offset pagination headers, with an absolute `Link` built from the external URL that
+ * keeps every original query parameter (§2.1).
+ */
+export function setPaginationHeaders(request: FastifyRequest, reply: FastifyReply, externalUrl: string, page: Page, total: number): void {
+  const totalPages = Math.max(Math.ceil(total / page.perPage), 1);
+  const next = page.page < totalPages ? page.page + 1 : null;
+  const prev = page.page > 1 ? page.page - 1 : null;
+  const [path, search = ''] = request.url.split('?');
+  const linkTo = (target: number) => {
+    const params = new URLSearchParams(search);
+    params.delete('private_token');
+    params.set('page', String(target));
+    params.set('per_page', String(page.perPage));
+    return `<${externalUrl}${path}?${params.toString()}>`;
+  };
+  const links = [
+    ...(prev !== null ? [`${linkTo(prev)}; rel="prev"`] : []),
+    ...(next !== null ? [`${linkTo(next)}; rel="next"`] : []),
+    `${linkTo(1)}; rel="first"`,
+    `${linkTo(totalPages)}; rel="last"`,
+  ];
+  reply.headers({
+    'x-per-page': String(page.perPage),
+    'x-page': String(page.page),
+    'x-next-page': next === null ? '' : String(next),
+    'x-prev-page': prev === null ? '' : String(prev),
+    'x-total': String(total),
+    'x-total-pages': String(totalPages),
+    link: links.join(', '),
+  });
+}

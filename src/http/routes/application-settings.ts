@@ -1,0 +1,39 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { DEFAULT_SETTINGS } from '../../domain/settings.js';
+import { getSettings, updateSettings } from '../../services/settings.js';
+import { unwrap } from '../plugins/errors.js';
+import { StringEnum } from '../schemas.js';
+import type { App, RouteOptions } from '../types.js';
+import { requireAdmin } from './users.js';
+
+const tags = ['application settings'];
+
+/** Every setting Tollgate honours; an update takes any subset of them. */
+const SettingsBody = Type.Object({
+  personal_access_token_prefix: Type.Optional(Type.String({ maxLength: 20, description: `Prefix of new tokens (default ${DEFAULT_SETTINGS.personal_access_token_prefix})` })),
+  max_personal_access_token_lifetime: Type.Optional(Type.Integer({ description: 'Maximum token lifetime in days, 1..400 (default 365)' })),
+  require_personal_access_token_expiry: Type.Optional(Type.Boolean({ description: 'Tokens must expire (default true)' })),
+  inactive_resource_access_tokens_delete_after_days: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], { description: 'Days after which bots whose tokens are all inactive are removed; null keeps them (default 30)' }),
+  ),
+  token_reuse_detection: Type.Optional(StringEnum(['rotate', 'any_use', 'off'] as const, { description: 'rotate (GitLab), any_use, or off' })),
+  resource_access_token_notify_inherited: Type.Optional(Type.Boolean()),
+  lock_resource_access_token_notify_inherited: Type.Optional(Type.Boolean()),
+  git_auth_ban_enabled: Type.Optional(Type.Boolean()),
+  git_auth_ban_max_attempts: Type.Optional(Type.Integer()),
+  git_auth_ban_find_time_seconds: Type.Optional(Type.Integer()),
+  git_auth_ban_duration_seconds: Type.Optional(Type.Integer()),
+  allow_local_requests_from_web_hooks_and_services: Type.Optional(Type.Boolean()),
+});
+
+export async function applicationSettingsRoutes(app: App, { ctx }: RouteOptions) {
+  app.get('/application/settings', { schema: { tags, summary: 'The instance settings (administrators)' } }, async (request) => {
+    requireAdmin(request);
+    return getSettings(ctx.database.db);
+  });
+
+  app.put('/application/settings', { schema: { tags, summary: 'Change instance settings (administrators)', body: SettingsBody } }, async (request) => {
+    requireAdmin(request);
+    return unwrap(await updateSettings(ctx.database.db, request.body ?? {}));
+  });
+}

@@ -1,0 +1,35 @@
+import type { Db } from '../store/repositories/common.js';
+import { insertAuditEvent } from '../store/repositories/audit-events.js';
+import type { GroupRow, UserRow } from '../store/schema.js';
+
+/** Who acted and from where; attached to every audit event. */
+export interface RequestOrigin {
+  actor: UserRow | null;
+  ip: string | null;
+}
+
+export const CONSOLE_ORIGIN_NAME = 'Tollgate console';
+
+/** Written inside the caller's transaction, so an event exists exactly when its change does. */
+export function recordGroupEvent(
+  db: Db,
+  origin: RequestOrigin,
+  group: GroupRow,
+  event: { name: string; targetType?: string; targetId?: number; targetDetails?: string; details?: Record<string, unknown> },
+  now: string,
+) {
+  return insertAuditEvent(db, {
+    author_id: origin.actor?.id ?? null,
+    author_name: origin.actor?.username ?? CONSOLE_ORIGIN_NAME,
+    entity_type: 'Group',
+    entity_id: group.id,
+    entity_path: group.full_path,
+    event_name: event.name,
+    target_type: event.targetType ?? null,
+    target_id: event.targetId ?? null,
+    target_details: event.targetDetails ?? null,
+    ip_address: origin.ip,
+    details: event.details ?? {},
+    created_at: now,
+  });
+}

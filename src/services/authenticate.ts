@@ -1,0 +1,91 @@
+import { isExpired } from '../domain/expiry.js';
+import { isWellFormedToken, tokenDigest } from '../domain/token-format.js';
+import { nextTokenUsage } from '../domain/token-usage.js';
+import { findGroupById } from '../store/repositories/groups.js';
+import { revokeDescendants, updateTokenUsage } from '../store/repositories/tokens.js';
+import { insertAuditEvent } from '../store/repositories/audit-events.js';
+import type { UserRow } from '../store/schema.js';
+import { nowIso, type ServiceContext } from './context.js';
+import { getSettings } from './settings.js';
+import type { AuthenticatedToken } from './token-lookup.js';
+
+export type Authentication =
+  | { kind: 'ok'; user: UserRow; token: AuthenticatedToken }
+  | { kind: 'unknown' }
+  | { kind: 'expired' }
+  | { kind: 'revoked' }
+  | { kind: 'blocked' };
+
+export interface AuthenticationRequest {
+  /** The URL path, for GitLab's reuse detection on `…/rotate` endpoints. */
+  path: string;
+  ip: string | null;
+}
+
+/** GitLab's access_token_rotation_request? (§4.3). */
+const ROTATION_PATH = /\/access_tokens\/(\d+|self)\/rotate\/?$/;
+
+/**
+ * Authenticates a presented token in GitLab's order (§3.2): unknown, expired, revoked. Malformed
+ * strings are turned away before any I/O. Scopes are the caller's to check: they depend on the route.
+ */
+export async function authenticateToken(ctx: ServiceContext, presented: string, request: AuthenticationRequest): Promise<Authentication> {
+  if (!isWellFormedToken(presented)) return { kind: 'unknown' };
+  const found = await ctx.tokenLookup.byDigest(tokenDigest(ctx.secret, presented));
+  if (!found) return { kind: 'unknown' };
+  const { token, user } = found;
+  const now = ctx.clock.now();
+  if (isExpired(token.expiresAt, now)) return { kind: 'expired' };
+  if (token.revoked) {
+    await detectReuse(ctx, token, user, request);
+    return { kind: 'revoked' };
+  }
+  if (user.state !== 'active') return { kind: 'blocked' };
+  return { kind: 'ok', user, token };
+}
+
+/**
+ * A rotated-away token presented again means it leaked: revoke everything rotated from it (T5).
+ * `rotate` mode follows GitLab (only on rotation endpoints); `any_use` on any request.
+ */
+async function detectReuse(ctx: ServiceContext, token: AuthenticatedToken, user: UserRow, request: AuthenticationRequest) {
+  const { token_reuse_detection: mode } = await getSettings(ctx.database.db);
+  if (mode === 'off' || (mode === 'rotate' && !ROTATION_PATH.test(request.path))) return;
+  const now = nowIso(ctx);
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const revoked = await revokeDescendants(trx, token.id, now);
+    if (revoked.length === 0) return;
+    const group = user.bot_namespace_id === null ? undefined : await findGroupById(trx, user.bot_namespace_id);
+    await insertAuditEvent(trx, {
+      author_id: user.id,
+      author_name: user.username,
+      entity_type: group ? 'Group' : 'User',
+      entity_id: group ? group.id : user.id,
+      entity_path: group ? group.full_path : user.username,
+      event_name: 'token_reuse_detected',
+      target_type: 'PersonalAccessToken',
+      target_id: token.id,
+      target_details: token.name,
+      ip_address: request.ip,
+      details: { reused_token_id: token.id, revoked_token_ids: revoked, mode, path: request.path },
+      created_at: now,
+    });
+  });
+}
+
+const writesInFlight = new Set<number>();
+
+/**
+ * Records `last_used_at` and the IP with GitLab's throttling. Called after the response is sent,
+ * so it costs the request nothing; a failure is reported, never thrown at the client.
+ */
+export async function recordTokenUse(ctx: ServiceContext, token: AuthenticatedToken, ip: string | null): Promise<void> {
+  const next = nextTokenUsage({ lastUsedAt: token.lastUsedAt, lastUsedIps: token.lastUsedIps }, ip, ctx.clock.now());
+  if (!next || writesInFlight.has(token.id)) return;
+  writesInFlight.add(token.id);
+  try {
+    await updateTokenUsage(ctx.database.db, token.id, next.lastUsedAt!, next.lastUsedIps);
+  } finally {
+    writesInFlight.delete(token.id);
+  }
+}

@@ -1,0 +1,89 @@
+import { generateToken, tokenDigest } from '../domain/token-format.js';
+import { badRequest, ok, type Result } from '../domain/result.js';
+import type { Db } from '../store/repositories/common.js';
+import { findTokenByDigest, insertToken, revokeTokenIfActive } from '../store/repositories/tokens.js';
+import type { TokenRow, UserRow } from '../store/schema.js';
+import type { ServiceContext } from './context.js';
+import { getSettings } from './settings.js';
+
+/** The token row and its plaintext: the only moment the plaintext exists (shown once, never stored). */
+export interface IssuedToken {
+  row: TokenRow;
+  token: string;
+}
+
+const ORGANIZATION_ID = 1;
+
+export interface TokenAttributes {
+  name: string;
+  description: string | null;
+  scopes: string[];
+  expiresAt: string | null;
+  /** Root group of a group bot's token. */
+  groupId: number | null;
+  previousId: number | null;
+}
+
+export async function issueToken(ctx: ServiceContext, db: Db, user: UserRow, attributes: TokenAttributes, now: string): Promise<IssuedToken> {
+  const { personal_access_token_prefix: prefix } = await getSettings(db);
+  // A digest collision among 128 random bits is beyond unlikely; GitLab still loops, and so do we.
+  for (;;) {
+    const token = generateToken(prefix, { organizationId: ORGANIZATION_ID, userId: user.id });
+    const digest = tokenDigest(ctx.secret, token);
+    if (await findTokenByDigest(db, digest)) continue;
+    const row = await insertToken(db, {
+      user_id: user.id,
+      name: attributes.name,
+      description: attributes.description,
+      scopes: JSON.stringify(attributes.scopes),
+      token_digest: digest,
+      expires_at: attributes.expiresAt,
+      revoked: 0,
+      revoked_at: null,
+      last_used_at: null,
+      last_used_ips: '[]',
+      impersonation: 0,
+      previous_personal_access_token_id: attributes.previousId,
+      group_id: attributes.groupId,
+      created_at: now,
+      updated_at: now,
+      sixty_days_notification_sent_at: null,
+      thirty_days_notification_sent_at: null,
+      seven_days_notification_sent_at: null,
+      after_expiry_notification_sent_at: null,
+    });
+    return { row, token };
+  }
+}
+
+/**
+ * Rotation (§4.2), inside the caller's transaction: revoke the old token and issue its successor
+ * for the same user with the same name, description and scopes. The conditional revoke makes one
+ * of many concurrent rotations win; the others see "Token already revoked".
+ */
+export async function rotateToken(
+  ctx: ServiceContext,
+  db: Db,
+  old: TokenRow,
+  user: UserRow,
+  expiresAt: string | null,
+  now: string,
+): Promise<Result<IssuedToken>> {
+  if (!(await revokeTokenIfActive(db, old.id, now))) return badRequest('Token already revoked');
+  return ok(
+    await issueToken(
+      ctx,
+      db,
+      user,
+      {
+        name: old.name,
+        description: old.description,
+        scopes: JSON.parse(old.scopes) as string[],
+        expiresAt,
+        groupId: old.group_id,
+        previousId: old.id,
+      },
+      now,
+    ),
+  );
+}

@@ -1,0 +1,75 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrationProvider } from './migrations/index.js';
+import type { Schema } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * One typed query builder over either dialect, plus the raw handles the hot path uses for its
+ * prepared statement (better-sqlite3's `prepare`, pg's named queries).
+ */
+export interface Database {
+  db: Kysely<Schema>;
+  dialect: Dialect;
+  sqlite?: BetterSqlite3.Database;
+  pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** `postgres://…` selects PostgreSQL; anything else is a SQLite file path (or ':memory:'). */
+  url: string;
+  /** PostgreSQL schema to use (tests isolate themselves with one each). */
+  searchPath?: string;
+  poolSize?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+export function openDatabase({ url, searchPath, poolSize = 10 }: DatabaseOptions): Database {
+  if (isPostgresUrl(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      ...(searchPath ? { options: `-c search_path=${searchPath}` } : {}),
+    });
+    // An idle client's error (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+  }
+  if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });
+  const sqlite = new BetterSqlite3(url);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function isDatabaseReachable(database: Database): Promise<boolean> {
+  try {
+    if (database.sqlite) {
+      database.sqlite.prepare('select 1').get();
+    } else {
+      await database.pool!.query('select 1');
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}

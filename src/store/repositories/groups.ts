@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+import type { GroupRow, GroupUpdate } from '../schema.js';
+import type { Db } from './common.js';
+
+export const findGroupById = (db: Db, id: number): Promise<GroupRow | undefined> =>
+  db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const findGroupByFullPath = (db: Db, fullPath: string): Promise<GroupRow | undefined> =>
+  db.selectFrom('groups').selectAll().where(sql`lower(full_path)`, '=', fullPath.toLowerCase()).executeTakeFirst();
+
+/** The ids in a group's traversal, root first, the group itself last. */
+export function traversalIds(group: Pick<GroupRow, 'traversal'>): number[] {
+  return group.traversal.split('/').filter(Boolean).map(Number);
+}
+
+export const rootGroupId = (group: Pick<GroupRow, 'traversal'>): number => traversalIds(group)[0]!;
+
+export async function findGroupsByIds(db: Db, ids: number[]): Promise<GroupRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('groups').selectAll().where('id', 'in', ids).execute();
+}
+
+export interface NewGroup {
+  name: string;
+  path: string;
+  parent: GroupRow | null;
+  visibility: GroupRow['visibility'];
+  description: string;
+  now: string;
+}
+
+export async function insertGroup(db: Db, input: NewGroup): Promise<GroupRow> {
+  const fullPath = input.parent ? `${input.parent.full_path}/${input.path}` : input.path;
+  const inserted = await db
+    .insertInto('groups')
+    .values({
+      name: input.name,
+      path: input.path,
+      full_path: fullPath,
+      parent_id: input.parent?.id ?? null,
+      traversal: 'pending',
+      visibility: input.visibility,
+      description: input.description,
+      resource_access_token_creation_allowed: 1,
+      resource_access_token_notify_inherited: null,
+      lock_resource_access_token_notify_inherited: 0,
+      created_at: input.now,
+      updated_at: input.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const traversal = `${input.parent?.traversal ?? '/'}${inserted.id}/`;
+  return db.updateTable('groups').set({ traversal }).where('id', '=', inserted.id).returningAll().executeTakeFirstOrThrow();
+}
+
+export const updateGroup = (db: Db, id: number, changes: GroupUpdate) =>
+  db.updateTable('groups').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+
+/** Deleting a group removes its subgroups and projects (foreign keys cascade). */
+export const deleteGroup = (db: Db, id: number) => db.deleteFrom('groups').where('id', '=', id).execute();
+
+/** A group and every group below it. */
+export const findSelfAndDescendants = (db: Db, group: GroupRow): Promise<GroupRow[]> =>
+  db.selectFrom('groups').selectAll().where('traversal', 'like', `${group.traversal}%`).orderBy('id').execute();
+
+export const findChildren = (db: Db, groupId: number): Promise<GroupRow[]> =>
+  db.selectFrom('groups').selectAll().where('parent_id', '=', groupId).orderBy('id').execute();
+
+export const listAllGroups = (db: Db): Promise<GroupRow[]> => db.selectFrom('groups').selectAll().orderBy('id').execute();

@@ -1,0 +1,139 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { escapeLike, parseNameSearch } from '../../domain/search.js';
+import type { NewTokenRow, Schema, TokenRow } from '../schema.js';
+import { offsetOf, toCount, type Db, type Page } from './common.js';
+
+export const findTokenById = (db: Db, id: number): Promise<TokenRow | undefined> =>
+  db.selectFrom('personal_access_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const findTokenByDigest = (db: Db, digest: string): Promise<TokenRow | undefined> =>
+  db.selectFrom('personal_access_tokens').selectAll().where('token_digest', '=', digest).executeTakeFirst();
+
+export const insertToken = (db: Db, token: NewTokenRow): Promise<TokenRow> =>
+  db.insertInto('personal_access_tokens').values(token).returningAll().executeTakeFirstOrThrow();
+
+/**
+ * Revokes a token unless it already is. Returns false when another request revoked it first: the
+ * conditional update is what makes concurrent rotations yield exactly one winner.
+ */
+export async function revokeTokenIfActive(db: Db, id: number, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('personal_access_tokens')
+    .set({ revoked: 1, revoked_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('revoked', '=', 0)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Reuse detection (GITLAB-BEHAVIOR §4.3): revokes every not-yet-revoked token that descends from
+ * `tokenId` through rotations. Returns the ids it revoked.
+ */
+export async function revokeDescendants(db: Db, tokenId: number, now: string): Promise<number[]> {
+  const rows = await sql<{ id: number }>`
+    with recursive family(id) as (
+      select id from personal_access_tokens where previous_personal_access_token_id = ${tokenId}
+      union
+      select t.id from personal_access_tokens t join family f on t.previous_personal_access_token_id = f.id
+    )
+    select id from family`.execute(db);
+  const ids = rows.rows.map((r) => Number(r.id));
+  if (ids.length === 0) return [];
+  const revoked = await db
+    .updateTable('personal_access_tokens')
+    .set({ revoked: 1, revoked_at: now, updated_at: now })
+    .where('id', 'in', ids)
+    .where('revoked', '=', 0)
+    .returning('id')
+    .execute();
+  return revoked.map((r) => r.id);
+}
+
+export const updateTokenUsage = (db: Db, id: number, lastUsedAt: string, lastUsedIps: string[]) =>
+  db
+    .updateTable('personal_access_tokens')
+    .set({ last_used_at: lastUsedAt, last_used_ips: JSON.stringify(lastUsedIps) })
+    .where('id', '=', id)
+    .execute();
+
+export type TokenState = 'active' | 'inactive';
+
+export const TOKEN_SORTS = {
+  name_asc: ['name', 'asc'],
+  name_desc: ['name', 'desc'],
+  created_asc: ['created_at', 'asc'],
+  created_desc: ['created_at', 'desc'],
+  created_date: ['created_at', 'desc'],
+  created_at_asc: ['created_at', 'asc'],
+  created_at_desc: ['created_at', 'desc'],
+  expires_asc: ['expires_at', 'asc'],
+  expires_desc: ['expires_at', 'desc'],
+  last_used_asc: ['last_used_at', 'asc'],
+  last_used_desc: ['last_used_at', 'desc'],
+  updated_asc: ['updated_at', 'asc'],
+  updated_desc: ['updated_at', 'desc'],
+  updated_at_asc: ['updated_at', 'asc'],
+  updated_at_desc: ['updated_at', 'desc'],
+  id_asc: ['id', 'asc'],
+  id_desc: ['id', 'desc'],
+} as const satisfies Record<string, readonly [keyof TokenRow, 'asc' | 'desc']>;
+export type TokenSort = keyof typeof TOKEN_SORTS;
+
+/** The filters of PersonalAccessTokensFinder (GITLAB-BEHAVIOR §2.1); all optional. */
+export interface TokenFilters {
+  userIds: number[];
+  state?: TokenState;
+  revoked?: boolean;
+  createdBefore?: string;
+  createdAfter?: string;
+  lastUsedBefore?: string;
+  lastUsedAfter?: string;
+  expiresBefore?: string;
+  expiresAfter?: string;
+  search?: string;
+  /** Unknown keys are ignored (ordered by id), as GitLab does. */
+  sort?: string;
+}
+
+type TokenQuery = SelectQueryBuilder<Schema, 'personal_access_tokens', object>;
+
+/** `now` decides expiry: a token is expired from 00:00 UTC of its date, so compare with today's date. */
+function applyFilters(query: TokenQuery, filters: TokenFilters, now: Date): TokenQuery {
+  const today = now.toISOString().slice(0, 10);
+  let q = query.where('impersonation', '=', 0);
+  q = filters.userIds.length > 0 ? q.where('user_id', 'in', filters.userIds) : q.where(sql<boolean>`1 = 0`);
+  if (filters.state === 'active') q = q.where('revoked', '=', 0).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', today)]));
+  if (filters.state === 'inactive') q = q.where((eb) => eb.or([eb('revoked', '=', 1), eb('expires_at', '<=', today)]));
+  if (filters.revoked !== undefined) q = q.where('revoked', '=', filters.revoked ? 1 : 0);
+  if (filters.createdBefore) q = q.where('created_at', '<=', filters.createdBefore);
+  if (filters.createdAfter) q = q.where('created_at', '>=', filters.createdAfter);
+  if (filters.lastUsedBefore) q = q.where('last_used_at', '<=', filters.lastUsedBefore);
+  if (filters.lastUsedAfter) q = q.where('last_used_at', '>=', filters.lastUsedAfter);
+  if (filters.expiresBefore) q = q.where('expires_at', '<', filters.expiresBefore);
+  if (filters.expiresAfter) q = q.where('expires_at', '>=', filters.expiresAfter);
+  if (filters.search !== undefined) {
+    const search = parseNameSearch(filters.search);
+    if (search.kind === 'equals') {
+      q = q.where(sql`lower(name)`, '=', search.value.toLowerCase());
+    } else {
+      for (const term of search.terms) q = q.where(sql<boolean>`lower(name) like ${`%${escapeLike(term.toLowerCase())}%`} escape '\\'`);
+    }
+  }
+  return q;
+}
+
+export async function findTokens(db: Db, filters: TokenFilters, page: Page, now: Date): Promise<{ rows: TokenRow[]; total: number }> {
+  const base = db.selectFrom('personal_access_tokens');
+  const sort = filters.sort && filters.sort in TOKEN_SORTS ? TOKEN_SORTS[filters.sort as TokenSort] : (['id', 'asc'] as const);
+  const [column, direction] = sort;
+  let rows = applyFilters(base, filters, now).selectAll();
+  // NULLs (never used, never expires) sort last either way, as PostgreSQL's default for ASC does.
+  if (column !== 'id') rows = rows.orderBy(sql`${sql.ref(column)} is null`).orderBy(column, direction);
+  rows = rows.orderBy('id', direction);
+  const [list, count] = await Promise.all([
+    rows.limit(page.perPage).offset(offsetOf(page)).execute(),
+    applyFilters(base, filters, now).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows: list, total: toCount(count.n as number) };
+}

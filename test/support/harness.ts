@@ -1,0 +1,90 @@
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Config } from '../../src/config.js';
+import { FixedClock } from '../../src/domain/clock.js';
+import { buildApp } from '../../src/http/app.js';
+import type { App } from '../../src/http/types.js';
+import { bootstrapInstance } from '../../src/services/bootstrap.js';
+import type { ServiceContext } from '../../src/services/context.js';
+import { createTokenLookup } from '../../src/services/token-lookup.js';
+import type { Dialect } from '../../src/store/database.js';
+import { findUserByUsername } from '../../src/store/repositories/users.js';
+import type { UserRow } from '../../src/store/schema.js';
+import { openTestDatabase, type TestDatabase } from './databases.js';
+
+export const TEST_EXTERNAL_URL = 'http://tollgate.test';
+export const TEST_SECRET = 'test-secret-for-token-digests';
+export const TEST_ROOT_PASSWORD = 'root-password-1234';
+
+export interface Harness {
+  dialect: Dialect;
+  ctx: ServiceContext;
+  app: App;
+  clock: FixedClock;
+  testDatabase: TestDatabase;
+  root: UserRow;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: '/nonexistent-tollgate-data',
+    databaseUrl: ':memory:',
+    externalUrl: TEST_EXTERNAL_URL,
+    smtpUrl: null,
+    secret: TEST_SECRET,
+    initialRootPassword: TEST_ROOT_PASSWORD,
+    logLevel: 'silent',
+    ...overrides,
+  };
+}
+
+/** A migrated database, a bootstrapped instance (root, ghost) and the app, on a fixed clock. */
+export async function createHarness(dialect: Dialect, options: { now?: string; config?: Partial<Config> } = {}): Promise<Harness> {
+  const testDatabase = await openTestDatabase(dialect);
+  const clock = new FixedClock(new Date(options.now ?? '2026-06-15T12:00:00.000Z'));
+  const { database } = testDatabase;
+  const ctx: ServiceContext = {
+    database,
+    clock,
+    config: testConfig({ databaseUrl: testDatabase.url, ...options.config }),
+    secret: Buffer.from(TEST_SECRET),
+    tokenLookup: createTokenLookup(database),
+  };
+  await bootstrapInstance(ctx);
+  const app = await buildApp({ ctx });
+  await app.ready();
+  const root = (await findUserByUsername(database.db, 'root'))!;
+  return {
+    dialect,
+    ctx,
+    app,
+    clock,
+    testDatabase,
+    root,
+    close: async () => {
+      await app.close();
+      await testDatabase.drop();
+    },
+  };
+}
+
+export type Response = LightMyRequestResponse & { json<T = any>(): T };
+
+/** Requests as a token holder would make them (PRIVATE-TOKEN header), or anonymously. */
+export function client(h: Harness, token?: string) {
+  const send = (method: InjectOptions['method'], url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    h.app.inject({
+      method,
+      url,
+      headers: { ...(token ? { 'private-token': token } : {}), ...headers },
+      ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+    }) as Promise<Response>;
+  return {
+    get: (url: string, headers?: Record<string, string>) => send('GET', url, undefined, headers),
+    post: (url: string, body?: unknown, headers?: Record<string, string>) => send('POST', url, body ?? {}, headers),
+    put: (url: string, body?: unknown, headers?: Record<string, string>) => send('PUT', url, body ?? {}, headers),
+    delete: (url: string, headers?: Record<string, string>) => send('DELETE', url, undefined, headers),
+  };
+}
