@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../services/context.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { redactUrl } from './redaction.js';
 import { healthRoutes } from './routes/health.js';
@@ -82,6 +83,7 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
   });
   await app.register(formbody, { parser: parseForm });
   await app.register(errorsPlugin);
+  await app.register(metricsPlugin);
   await app.register(openApiPlugin, { ctx });
   await app.register(authPlugin, { ctx });
 
