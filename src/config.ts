@@ -13,6 +13,11 @@ export interface Config {
   secret: string | null;
   initialRootPassword: string | null;
   logLevel: string;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges). Without them,
+   * behind a proxy every client would share the proxy's IP for bans, throttles and last-used IPs.
+   */
+  trustedProxies: string[];
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secret: env.TOLLGATE_SECRET || null,
     initialRootPassword: env.TOLLGATE_INITIAL_ROOT_PASSWORD || null,
     logLevel: env.TOLLGATE_LOG_LEVEL || 'info',
+    trustedProxies: (env.TOLLGATE_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
   };
 }
 

@@ -15,11 +15,12 @@ import {
   updateGroup,
 } from '../store/repositories/groups.js';
 import { deleteMembersOfSources, insertMember } from '../store/repositories/members.js';
-import { findProjectsInGroups } from '../store/repositories/projects.js';
+import { findProjectInGroup, findProjectsInGroups } from '../store/repositories/projects.js';
 import { deleteUser, findGhostUser } from '../store/repositories/users.js';
 import { reassignIssuesAuthor } from '../store/repositories/issues.js';
 import type { GroupRow, UserRow } from '../store/schema.js';
 import { groupAccessLevel, inheritedLevel, membershipLevels } from './access.js';
+import { isRecordId, isUniqueViolation } from './users.js';
 
 export interface ResolvedGroup {
   group: GroupRow;
@@ -31,13 +32,15 @@ const NUMERIC_ID = /^-?\d+$/;
 
 /** `:id` is a numeric id or a full path; a group the actor may not read is not found (§2.0). */
 export async function resolveGroup(db: Db, actor: Actor | null, id: string): Promise<Result<ResolvedGroup>> {
-  const group = NUMERIC_ID.test(id) ? await findGroupById(db, Number(id)) : await findGroupByFullPath(db, id);
+  const numeric = NUMERIC_ID.test(id);
+  const group = numeric ? (isRecordId(Number(id)) ? await findGroupById(db, Number(id)) : undefined) : await findGroupByFullPath(db, id);
   if (!group) return notFound('Group');
   const level = await groupAccessLevel(db, actor?.id, group);
   if (!canRead(actor, group.visibility, level)) return notFound('Group');
   return ok({ group, level });
 }
 
+const PATH_TAKEN = 'Failed to save group {:path=>["has already been taken"]}';
 const PATH = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$/;
 const MAX_LENGTH = 255;
 const VISIBILITY_RANK: Record<Visibility, number> = { private: 0, internal: 10, public: 20 };
@@ -53,6 +56,18 @@ export function pathError(path: string): string | null {
 export function visibilityError(visibility: Visibility, parent: Pick<GroupRow, 'visibility'> | null, kind: string): string | null {
   if (!parent || VISIBILITY_RANK[visibility] <= VISIBILITY_RANK[parent.visibility]) return null;
   return `Visibility level ${visibility} is not allowed in a ${parent.visibility} group (the ${kind} cannot be more visible than its parent)`;
+}
+
+/** The other half of the rule: a group cannot become less visible than what it holds (GitLab's messages). */
+async function moreVisibleChildError(db: Db, group: GroupRow, visibility: Visibility): Promise<string | null> {
+  const rank = VISIBILITY_RANK[visibility];
+  if ((await findChildren(db, group.id)).some((child) => VISIBILITY_RANK[child.visibility] > rank)) {
+    return `Visibility level ${visibility} is not allowed since there are sub-groups with higher visibility.`;
+  }
+  if ((await findProjectsInGroups(db, [group.id])).some((project) => VISIBILITY_RANK[project.visibility] > rank)) {
+    return `Visibility level ${visibility} is not allowed since this group contains projects with higher visibility.`;
+  }
+  return null;
 }
 
 export interface NewGroupInput {
@@ -83,8 +98,16 @@ export async function createGroup(db: Db, creator: UserRow, actor: Actor, input:
   if (badVisibility) errors.push(badVisibility);
   if (errors.length > 0) return badRequest(errors.join(', '));
   const fullPath = parent ? `${parent.full_path}/${input.path}` : input.path;
-  if (await findGroupByFullPath(db, fullPath)) return badRequest('Failed to save group {:path=>["has already been taken"]}');
-  const group = await insertGroup(db, { name: input.name, path: input.path, parent, visibility, description: input.description ?? '', now });
+  // Subgroups and projects share their parent's namespace (and URLs), as in GitLab.
+  const takenByProject = parent !== null && (await findProjectInGroup(db, parent.id, input.path));
+  if (takenByProject || (await findGroupByFullPath(db, fullPath))) return badRequest(PATH_TAKEN);
+  let group: GroupRow;
+  try {
+    group = await insertGroup(db, { name: input.name, path: input.path, parent, visibility, description: input.description ?? '', now });
+  } catch (error) {
+    if (isUniqueViolation(error)) return badRequest(PATH_TAKEN);
+    throw error;
+  }
   // The creator owns what they create, as in GitLab.
   await insertMember(db, {
     user_id: creator.id,
@@ -115,7 +138,7 @@ export async function changeGroup(db: Db, actor: Actor, resolved: ResolvedGroup,
   if (changes.name !== undefined && (changes.name.trim() === '' || changes.name.length > MAX_LENGTH)) errors.push("Name can't be blank or longer than 255 characters");
   if (changes.visibility !== undefined) {
     const parent = group.parent_id === null ? null : ((await findGroupById(db, group.parent_id)) ?? null);
-    const badVisibility = visibilityError(changes.visibility, parent, 'group');
+    const badVisibility = visibilityError(changes.visibility, parent, 'group') ?? (await moreVisibleChildError(db, group, changes.visibility));
     if (badVisibility) errors.push(badVisibility);
   }
   // §6: the restriction is a property of the top-level group and applies to its whole hierarchy.

@@ -15,6 +15,9 @@ export async function openIssue(db: Db, actor: Actor, resolved: ResolvedProject,
   if (!canCreateIssue(actor, resolved.project.visibility, resolved.level)) return forbidden();
   if (input.title.trim() === '') return badRequest("Title can't be blank");
   if (input.title.length > 255) return badRequest('Title is too long (maximum is 255 characters)');
+  // Touching the project records the activity (its last_activity_at) and, on PostgreSQL, locks its
+  // row until commit: concurrent openings then number their issues one after another, not clash.
+  await db.updateTable('projects').set({ updated_at: now }).where('id', '=', resolved.project.id).execute();
   return ok(
     await insertIssue(db, {
       project_id: resolved.project.id,

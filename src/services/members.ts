@@ -3,10 +3,13 @@ import { canManageMembers, effectiveLevel, type Actor } from '../domain/permissi
 import { badRequest, fail, forbidden, notFound, ok, type Result } from '../domain/result.js';
 import type { Db } from '../store/repositories/common.js';
 import { traversalIds } from '../store/repositories/groups.js';
-import { deleteMember, findMember, findMembersOfSources, insertMember, updateMember } from '../store/repositories/members.js';
+import { deleteMember, findGroupMembershipsOfUser, findMember, findMembersOfSources, insertMember, updateMember } from '../store/repositories/members.js';
 import { findUserById } from '../store/repositories/users.js';
 import type { MemberRow, UserRow } from '../store/schema.js';
 import type { ResolvedGroup } from './groups.js';
+import { isRecordId, isUniqueViolation } from './users.js';
+
+const MEMBER_EXISTS = 'Member already exists';
 
 export interface MemberWithUser {
   member: MemberRow;
@@ -27,15 +30,29 @@ export async function directGroupMembers(db: Db, group: ResolvedGroup['group']):
   return withUsers(db, await findMembersOfSources(db, 'group', [group.id]));
 }
 
-/** Direct and inherited members, each with their highest role (GitLab's members/all). */
-export async function allGroupMembers(db: Db, group: ResolvedGroup['group']): Promise<MemberWithUser[]> {
-  const members = await findMembersOfSources(db, 'group', traversalIds(group));
+/** Of one user's memberships of a group and the groups above it, the one members/all shows: the highest role, the group's own on a tie. */
+function bestMemberships(group: ResolvedGroup['group'], members: MemberRow[]): MemberRow[] {
   const best = new Map<number, MemberRow>();
   for (const m of members) {
     const current = best.get(m.user_id);
     if (!current || m.access_level > current.access_level || (m.access_level === current.access_level && m.source_id === group.id)) best.set(m.user_id, m);
   }
-  return withUsers(db, [...best.values()].sort((a, b) => a.user_id - b.user_id));
+  return [...best.values()].sort((a, b) => a.user_id - b.user_id);
+}
+
+/** Direct and inherited members, each with their highest role (GitLab's members/all). */
+export async function allGroupMembers(db: Db, group: ResolvedGroup['group']): Promise<MemberWithUser[]> {
+  return withUsers(db, bestMemberships(group, await findMembersOfSources(db, 'group', traversalIds(group))));
+}
+
+/** GET /groups/:id/members/:user_id, and with `inherited` /members/all/:user_id. */
+export async function findGroupMember(db: Db, group: ResolvedGroup['group'], userId: number, inherited: boolean): Promise<Result<MemberWithUser>> {
+  if (!isRecordId(userId)) return notFound('Member');
+  const memberships = inherited
+    ? bestMemberships(group, await findGroupMembershipsOfUser(db, userId, traversalIds(group)))
+    : [await findMember(db, 'group', group.id, userId)].filter((m): m is MemberRow => m !== undefined);
+  const [found] = await withUsers(db, memberships);
+  return found ? ok(found) : notFound('Member');
 }
 
 export interface MemberInput {
@@ -54,28 +71,33 @@ function checkRoleChange(actor: Actor, resolved: ResolvedGroup, accessLevel: num
 export async function addGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, input: MemberInput, now: string): Promise<Result<MemberWithUser>> {
   const allowed = checkRoleChange(actor, resolved, input.accessLevel);
   if (!allowed.ok) return allowed;
-  const user = await findUserById(db, input.userId);
+  const user = isRecordId(input.userId) ? await findUserById(db, input.userId) : undefined;
   if (!user || user.user_type === 'ghost') return notFound('User');
   // Seeds: bot users "cannot be added directly to any other groups or projects".
   if (user.user_type === 'project_bot') return badRequest('Bot users of access tokens cannot be added to other groups or projects');
-  if (await findMember(db, 'group', resolved.group.id, user.id)) return fail('conflict', 'Member already exists');
-  const member = await insertMember(db, {
-    user_id: user.id,
-    source_type: 'group',
-    source_id: resolved.group.id,
-    access_level: input.accessLevel,
-    expires_at: input.expiresAt ?? null,
-    created_by_id: actor.id,
-    created_at: now,
-    updated_at: now,
-  });
-  return ok({ member, user });
+  if (await findMember(db, 'group', resolved.group.id, user.id)) return fail('conflict', MEMBER_EXISTS);
+  try {
+    const member = await insertMember(db, {
+      user_id: user.id,
+      source_type: 'group',
+      source_id: resolved.group.id,
+      access_level: input.accessLevel,
+      expires_at: input.expiresAt ?? null,
+      created_by_id: actor.id,
+      created_at: now,
+      updated_at: now,
+    });
+    return ok({ member, user });
+  } catch (error) {
+    if (isUniqueViolation(error)) return fail('conflict', MEMBER_EXISTS);
+    throw error;
+  }
 }
 
 export async function changeGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, input: MemberInput, now: string): Promise<Result<MemberWithUser>> {
   const allowed = checkRoleChange(actor, resolved, input.accessLevel);
   if (!allowed.ok) return allowed;
-  const existing = await findMember(db, 'group', resolved.group.id, input.userId);
+  const existing = isRecordId(input.userId) ? await findMember(db, 'group', resolved.group.id, input.userId) : undefined;
   const user = existing && (await findUserById(db, existing.user_id));
   if (!existing || !user) return notFound('Member');
   if (existing.access_level > effectiveLevel(actor, resolved.level)) return forbidden();
@@ -89,7 +111,7 @@ export async function changeGroupMember(db: Db, actor: Actor, resolved: Resolved
 }
 
 export async function removeGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, userId: number): Promise<Result<null>> {
-  const existing = await findMember(db, 'group', resolved.group.id, userId);
+  const existing = isRecordId(userId) ? await findMember(db, 'group', resolved.group.id, userId) : undefined;
   // Anyone may leave; removing others is for those who manage members.
   if (userId !== actor.id && !canManageMembers(actor, 'group', resolved.level)) return forbidden();
   if (!existing) return notFound('Member');

@@ -10,6 +10,7 @@ import { nowIso, todayUtc, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
 import { issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
 import { inTransaction } from './transaction.js';
+import { isRecordId } from './users.js';
 
 export interface NewPersonalAccessToken {
   userId: number;
@@ -27,7 +28,7 @@ export function availableScopesFor(user: Pick<UserRow, 'is_admin'>): readonly st
 /** POST /users/:id/personal_access_tokens (admins) and `tollgate pat create`. */
 export async function createPersonalAccessToken(ctx: ServiceContext, input: NewPersonalAccessToken): Promise<Result<IssuedToken>> {
   return inTransaction(ctx.database, async (db) => {
-    const user = await findUserById(db, input.userId);
+    const user = isRecordId(input.userId) ? await findUserById(db, input.userId) : undefined;
     if (!user || user.user_type === 'ghost') return notFound('User');
     const invalid = tokenAttributesError(input.name, input.description, input.scopes);
     if (invalid) return badRequest(invalid);
@@ -49,14 +50,14 @@ export async function listPersonalAccessTokens(
 ) {
   let userIds: number[];
   if (!actor.isAdmin) userIds = [actor.id];
-  else if (filters.userId !== undefined) userIds = [filters.userId];
+  else if (filters.userId !== undefined) userIds = isRecordId(filters.userId) ? [filters.userId] : [];
   else userIds = (await ctx.database.db.selectFrom('users').select('id').execute()).map((u) => u.id);
   return findTokens(ctx.database.db, { ...filters, userIds }, page, ctx.clock.now());
 }
 
 /** A token of someone else is, to a non-admin, a token that does not exist. */
 export async function findVisiblePersonalAccessToken(ctx: ServiceContext, actor: Actor, id: number): Promise<Result<TokenRow>> {
-  const token = await findTokenById(ctx.database.db, id);
+  const token = isRecordId(id) ? await findTokenById(ctx.database.db, id) : undefined;
   if (!token || token.impersonation === 1 || (!actor.isAdmin && token.user_id !== actor.id)) return notFound();
   return ok(token);
 }

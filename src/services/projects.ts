@@ -6,6 +6,9 @@ import { findProjectById, findProjectInGroup, insertProject, listAllProjects } f
 import type { GroupRow, ProjectRow } from '../store/schema.js';
 import { inheritedLevel, membershipLevels, projectAccessLevel } from './access.js';
 import { pathError, resolveGroup, visibilityError } from './groups.js';
+import { isRecordId, isUniqueViolation } from './users.js';
+
+const PATH_TAKEN = 'Path has already been taken';
 
 export interface ResolvedProject {
   project: ProjectRow;
@@ -20,7 +23,7 @@ export async function resolveProject(db: Db, actor: Actor | null, id: string): P
   let project: ProjectRow | undefined;
   let group: GroupRow | undefined;
   if (NUMERIC_ID.test(id)) {
-    project = await findProjectById(db, Number(id));
+    project = isRecordId(Number(id)) ? await findProjectById(db, Number(id)) : undefined;
     group = project && (await findGroupById(db, project.group_id));
   } else {
     const slash = id.lastIndexOf('/');
@@ -66,18 +69,24 @@ export async function createProject(db: Db, actor: Actor, input: NewProjectInput
   const badVisibility = visibilityError(visibility, group, 'project');
   if (badVisibility) errors.push(badVisibility);
   if (errors.length > 0) return badRequest(errors.join(', '));
-  if (await findProjectInGroup(db, group.id, path)) return badRequest('Path has already been taken');
-  const project = await insertProject(db, {
-    name,
-    path,
-    group_id: group.id,
-    visibility,
-    description: input.description ?? '',
-    creator_id: actor.id,
-    created_at: now,
-    updated_at: now,
-  });
-  return ok({ project, group, level });
+  // Projects and subgroups share the group's namespace (and URLs), as in GitLab.
+  if ((await findProjectInGroup(db, group.id, path)) || (await findGroupByFullPath(db, `${group.full_path}/${path}`))) return badRequest(PATH_TAKEN);
+  try {
+    const project = await insertProject(db, {
+      name,
+      path,
+      group_id: group.id,
+      visibility,
+      description: input.description ?? '',
+      creator_id: actor.id,
+      created_at: now,
+      updated_at: now,
+    });
+    return ok({ project, group, level });
+  } catch (error) {
+    if (isUniqueViolation(error)) return badRequest(PATH_TAKEN);
+    throw error;
+  }
 }
 
 /** Every project the actor can read (through membership of it or of a group above it, or visibility). */

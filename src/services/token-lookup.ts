@@ -68,7 +68,10 @@ function toTokenWithUser(row: LookupRow | undefined): TokenWithUser | undefined 
  */
 export function createTokenLookup(database: Database): TokenLookup {
   if (database.sqlite) {
-    const statement: BetterSqlite3.Statement<[string], LookupRow> = database.sqlite.prepare(`${LOOKUP_SQL}?`);
+    // A connection of its own: the writer's may be inside a transaction that has not committed
+    // (a rotation that may yet roll back), and authentication must only see committed rows.
+    const reader = database.openSqliteReader?.() ?? database.sqlite;
+    const statement: BetterSqlite3.Statement<[string], LookupRow> = reader.prepare(`${LOOKUP_SQL}?`);
     return { byDigest: async (digest) => toTokenWithUser(statement.get(digest)) };
   }
   const pool = database.pool!;

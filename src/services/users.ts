@@ -13,6 +13,23 @@ export interface NewUser {
   external?: boolean | undefined;
 }
 
+/**
+ * Ids are PostgreSQL `integer`s. A larger number names no record, and must not reach a query,
+ * where PostgreSQL would refuse it with an error instead of finding nothing.
+ */
+export const MAX_RECORD_ID = 2_147_483_647;
+export const isRecordId = (value: number): boolean => Number.isInteger(value) && value >= 1 && value <= MAX_RECORD_ID;
+
+/**
+ * A unique index refused a row (PostgreSQL 23505, SQLite's UNIQUE constraint). A check before an
+ * insert cannot see a concurrent request's uncommitted row, so the index has the last word and
+ * its refusal is the same answer the check gives.
+ */
+export function isUniqueViolation(error: unknown): error is { code: string; constraint?: string; message: string } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 const USERNAME = /^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_LENGTH = 255;
@@ -38,18 +55,26 @@ export async function createUser(db: Db, input: NewUser, now: string): Promise<R
   const taken = await usernameOrEmailTaken(db, input.username, input.email);
   if (taken.email) return fail('conflict', 'Email has already been taken');
   if (taken.username) return fail('conflict', 'Username has already been taken');
-  const user = await insertUser(db, {
-    username: input.username,
-    email: input.email,
-    name: input.name,
-    state: 'active',
-    is_admin: input.admin ? 1 : 0,
-    external: input.external ? 1 : 0,
-    user_type: 'human',
-    bot_namespace_id: null,
-    password_digest: input.password ? await hashPassword(input.password) : null,
-    created_at: now,
-    updated_at: now,
-  });
-  return ok(user);
+  const passwordDigest = input.password ? await hashPassword(input.password) : null;
+  try {
+    return ok(
+      await insertUser(db, {
+        username: input.username,
+        email: input.email,
+        name: input.name,
+        state: 'active',
+        is_admin: input.admin ? 1 : 0,
+        external: input.external ? 1 : 0,
+        user_type: 'human',
+        bot_namespace_id: null,
+        password_digest: passwordDigest,
+        created_at: now,
+        updated_at: now,
+      }),
+    );
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const email = `${error.constraint ?? ''} ${error.message}`.includes('users_email_unique');
+    return fail('conflict', email ? 'Email has already been taken' : 'Username has already been taken');
+  }
 }

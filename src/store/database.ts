@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -15,7 +15,11 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Database {
   db: Kysely<Schema>;
   dialect: Dialect;
+  /** The PostgreSQL schema this database lives in, when not the default. */
+  searchPath?: string;
   sqlite?: BetterSqlite3.Database;
+  /** A read-only connection to the same SQLite file (WAL lets it read while the writer writes). */
+  openSqliteReader?: () => BetterSqlite3.Database;
   pool?: pg.Pool;
   close(): Promise<void>;
 }
@@ -42,7 +46,7 @@ export function openDatabase({ url, searchPath, poolSize = 10 }: DatabaseOptions
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+    return { db, dialect: 'postgres', pool, ...(searchPath ? { searchPath } : {}), close: () => db.destroy() };
   }
   if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });
   const sqlite = new BetterSqlite3(url);
@@ -51,14 +55,45 @@ export function openDatabase({ url, searchPath, poolSize = 10 }: DatabaseOptions
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+  const readers: BetterSqlite3.Database[] = [];
+  const openSqliteReader =
+    url === ':memory:'
+      ? undefined
+      : () => {
+          const reader = new BetterSqlite3(url, { readonly: true });
+          reader.pragma('busy_timeout = 5000');
+          readers.push(reader);
+          return reader;
+        };
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    ...(openSqliteReader ? { openSqliteReader } : {}),
+    close: async () => {
+      for (const reader of readers) reader.close();
+      await db.destroy();
+    },
+  };
 }
 
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+  // Kysely looks for its lock table in any schema; name ours (also when the URL chose it), or
+  // another schema's table in the same database would be taken for it.
+  const schema = database.searchPath ?? (database.dialect === 'postgres' ? await currentSchema(database) : undefined);
+  const migrator = new Migrator({
+    db: database.db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function currentSchema(database: Database): Promise<string | undefined> {
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+  return result.rows[0]?.schema;
 }
 
 export async function isDatabaseReachable(database: Database): Promise<boolean> {

@@ -41,17 +41,26 @@ export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> 
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const database = openDatabase({ url: POSTGRES_URL, searchPath: schema, poolSize: 5 });
-  await migrateToLatest(database);
+  const dropSchema = async () => {
+    const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
+    await cleanup.connect();
+    await cleanup.query(`drop schema if exists ${schema} cascade`);
+    await cleanup.end();
+  };
+  try {
+    await migrateToLatest(database);
+  } catch (error) {
+    await database.close();
+    await dropSchema();
+    throw error;
+  }
   return {
     database,
     url: POSTGRES_URL,
     searchPath: schema,
     drop: async () => {
       await database.close();
-      const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
-      await cleanup.connect();
-      await cleanup.query(`drop schema ${schema} cascade`);
-      await cleanup.end();
+      await dropSchema();
     },
   };
 }

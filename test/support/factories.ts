@@ -7,8 +7,10 @@ import { createPersonalAccessToken } from '../../src/services/personal-access-to
 import { createProject } from '../../src/services/projects.js';
 import { createUser } from '../../src/services/users.js';
 import { findMember, insertMember, updateMember } from '../../src/store/repositories/members.js';
+import { updateTokenUsage } from '../../src/store/repositories/tokens.js';
+import { insertUser } from '../../src/store/repositories/users.js';
 import type { GroupRow, ProjectRow, UserRow } from '../../src/store/schema.js';
-import type { Harness } from './harness.js';
+import { client, type Harness } from './harness.js';
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -62,11 +64,62 @@ export async function setRole(h: Harness, source: { group?: GroupRow; project?: 
   else await insertMember(db, { user_id: user.id, source_type: type, source_id: id, access_level: level, expires_at: null, created_by_id: null, created_at: now, updated_at: now });
 }
 
-export async function makePat(h: Harness, user: UserRow, options: { scopes?: string[]; expiresAt?: string | null; name?: string } = {}): Promise<{ token: string; id: number }> {
+export async function makePat(
+  h: Harness,
+  user: UserRow,
+  options: { scopes?: string[]; expiresAt?: string | null; name?: string; lastUsedAt?: string } = {},
+): Promise<{ token: string; id: number }> {
   const issued = must(
     await createPersonalAccessToken(h.ctx, { userId: user.id, name: options.name ?? 'test token', scopes: options.scopes ?? ['api'], expiresAt: options.expiresAt ?? undefined }),
   );
+  if (options.lastUsedAt) await updateTokenUsage(h.ctx.database.db, issued.row.id, options.lastUsedAt, []);
   return { token: issued.token, id: issued.row.id };
+}
+
+/** A new user with an `api` token, and a client that calls as them. */
+export async function signedIn(h: Harness, options: Parameters<typeof makeUser>[1] = {}) {
+  const user = await makeUser(h, options);
+  const { token } = await makePat(h, user);
+  return { user, token, api: client(h, token) };
+}
+
+/** A bot user of `group` (as a group access token creates one), a direct member at `level`. */
+export async function makeBot(h: Harness, group: GroupRow, level: number = AccessLevel.MAINTAINER): Promise<UserRow> {
+  const username = `group_${group.id}_bot_${unique()}`;
+  const now = nowIso(h.ctx);
+  const bot = await insertUser(h.ctx.database.db, {
+    username,
+    email: `${username}@noreply.tollgate.test`,
+    name: 'Bot',
+    state: 'active',
+    is_admin: 0,
+    external: 0,
+    user_type: 'project_bot',
+    bot_namespace_id: group.id,
+    password_digest: null,
+    created_at: now,
+    updated_at: now,
+  });
+  await setRole(h, { group }, bot, level);
+  return bot;
+}
+
+const SNAPSHOT_TABLES = ['users', 'groups', 'projects', 'members', 'personal_access_tokens', 'settings', 'audit_events', 'issues'] as const;
+
+/**
+ * Every row of the platform's tables, to show that a refused request wrote nothing. Token usage
+ * columns are left out: they are written after responses, throttled, by design.
+ */
+export async function snapshot(h: Harness): Promise<Record<string, unknown[]>> {
+  const db = h.ctx.database.db;
+  const result: Record<string, unknown[]> = {};
+  for (const table of SNAPSHOT_TABLES) {
+    const rows = (await db.selectFrom(table).selectAll().execute()) as Record<string, unknown>[];
+    result[table] = rows
+      .map(({ last_used_at: _at, last_used_ips: _ips, ...row }) => row)
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  return result;
 }
 
 export { AccessLevel };

@@ -1,4 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
 import { FixedClock } from '../../src/domain/clock.js';
 import { buildApp } from '../../src/http/app.js';
@@ -36,6 +39,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     secret: TEST_SECRET,
     initialRootPassword: TEST_ROOT_PASSWORD,
     logLevel: 'silent',
+    trustedProxies: [],
     ...overrides,
   };
 }
@@ -43,12 +47,14 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 /** A migrated database, a bootstrapped instance (root, ghost) and the app, on a fixed clock. */
 export async function createHarness(dialect: Dialect, options: { now?: string; config?: Partial<Config> } = {}): Promise<Harness> {
   const testDatabase = await openTestDatabase(dialect);
+  // A data directory of its own (git repositories, mail drop), removed with the harness.
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-data-'));
   const clock = new FixedClock(new Date(options.now ?? '2026-06-15T12:00:00.000Z'));
   const { database } = testDatabase;
   const ctx: ServiceContext = {
     database,
     clock,
-    config: testConfig({ databaseUrl: testDatabase.url, ...options.config }),
+    config: testConfig({ databaseUrl: testDatabase.url, dataDir, ...options.config }),
     secret: Buffer.from(TEST_SECRET),
     tokenLookup: createTokenLookup(database),
   };
@@ -66,6 +72,7 @@ export async function createHarness(dialect: Dialect, options: { now?: string; c
     close: async () => {
       await app.close();
       await testDatabase.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

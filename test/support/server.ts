@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import type { Config } from '../../src/config.js';
 import type { Dialect } from '../../src/store/database.js';
 import { createHarness, type Harness } from './harness.js';
 
@@ -20,10 +21,10 @@ export interface ServerHarness extends Harness {
 }
 
 /** A really listening Tollgate, for real clients (gitbeaker, python-gitlab, curl, git, a browser). */
-export async function startServer(dialect: Dialect, options: { now?: string } = {}): Promise<ServerHarness> {
+export async function startServer(dialect: Dialect, options: { now?: string; config?: Partial<Config> } = {}): Promise<ServerHarness> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const h = await createHarness(dialect, { ...options, config: { externalUrl: url, port } });
+  const h = await createHarness(dialect, { ...options, config: { externalUrl: url, port, ...options.config } });
   await h.app.listen({ port, host: '127.0.0.1' });
   return { ...h, url };
 }

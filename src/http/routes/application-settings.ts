@@ -4,7 +4,7 @@ import { getSettings, updateSettings } from '../../services/settings.js';
 import { unwrap } from '../plugins/errors.js';
 import { StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import { requireAdmin } from './users.js';
+import { gitlabConventions, requireAdmin } from './users.js';
 
 const tags = ['application settings'];
 
@@ -14,7 +14,8 @@ const SettingsBody = Type.Object({
   max_personal_access_token_lifetime: Type.Optional(Type.Integer({ description: 'Maximum token lifetime in days, 1..400 (default 365)' })),
   require_personal_access_token_expiry: Type.Optional(Type.Boolean({ description: 'Tokens must expire (default true)' })),
   inactive_resource_access_tokens_delete_after_days: Type.Optional(
-    Type.Union([Type.Integer(), Type.Null()], { description: 'Days after which bots whose tokens are all inactive are removed; null keeps them (default 30)' }),
+    // A type list, not a union: with type coercion on, a union's first branch would turn null into 0.
+    Type.Unsafe<number | null>({ type: ['integer', 'null'], description: 'Days after which bots whose tokens are all inactive are removed; null keeps them (default 30)' }),
   ),
   token_reuse_detection: Type.Optional(StringEnum(['rotate', 'any_use', 'off'] as const, { description: 'rotate (GitLab), any_use, or off' })),
   resource_access_token_notify_inherited: Type.Optional(Type.Boolean()),
@@ -27,6 +28,7 @@ const SettingsBody = Type.Object({
 });
 
 export async function applicationSettingsRoutes(app: App, { ctx }: RouteOptions) {
+  gitlabConventions(app);
   app.get('/application/settings', { schema: { tags, summary: 'The instance settings (administrators)' } }, async (request) => {
     requireAdmin(request);
     return getSettings(ctx.database.db);
@@ -34,6 +36,8 @@ export async function applicationSettingsRoutes(app: App, { ctx }: RouteOptions)
 
   app.put('/application/settings', { schema: { tags, summary: 'Change instance settings (administrators)', body: SettingsBody } }, async (request) => {
     requireAdmin(request);
-    return unwrap(await updateSettings(ctx.database.db, request.body ?? {}));
+    // Only the declared settings, as Grape's declared(params): private_token and unknown keys are not settings.
+    const changes = Object.fromEntries(Object.entries(request.body ?? {}).filter(([key]) => Object.hasOwn(SettingsBody.properties, key)));
+    return unwrap(await updateSettings(ctx.database.db, changes));
   });
 }

@@ -2,7 +2,15 @@ import { Type } from '@fastify/type-provider-typebox';
 import { ASSIGNABLE_ACCESS_LEVELS } from '../../domain/access-levels.js';
 import { nowIso } from '../../services/context.js';
 import { resolveGroup } from '../../services/groups.js';
-import { addGroupMember, allGroupMembers, changeGroupMember, directGroupMembers, removeGroupMember, type MemberWithUser } from '../../services/members.js';
+import {
+  addGroupMember,
+  allGroupMembers,
+  changeGroupMember,
+  directGroupMembers,
+  findGroupMember,
+  removeGroupMember,
+  type MemberWithUser,
+} from '../../services/members.js';
 import { inTransaction } from '../../services/transaction.js';
 import { caller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
@@ -10,6 +18,7 @@ import { pageOf, setPaginationHeaders, slicePage } from '../pagination.js';
 import { toMemberJson } from '../presenters/members.js';
 import { DateString, IntegerEnum, PaginationQuery, ResourceIdParams } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
+import { gitlabConventions } from './users.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const tags = ['group members'];
@@ -18,6 +27,7 @@ const MemberParams = Type.Object({ id: ResourceIdParams.properties.id, user_id: 
 const ListQuery = Type.Object({ query: Type.Optional(Type.String({ maxLength: 255 })), ...PaginationQuery });
 
 export async function groupMemberRoutes(app: App, { ctx }: RouteOptions) {
+  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
 
@@ -35,6 +45,15 @@ export async function groupMemberRoutes(app: App, { ctx }: RouteOptions) {
   }
   listRoute('/groups/:id/members', 'List the direct members of a group', directGroupMembers);
   listRoute('/groups/:id/members/all', 'List the members of a group, inherited ones included', allGroupMembers);
+
+  function showRoute(path: string, summary: string, inherited: boolean) {
+    app.get(path, { config: { auth: 'optional' }, schema: { tags, summary, params: MemberParams } }, async (request) => {
+      const { group } = unwrap(await resolveGroup(db, request.auth?.actor ?? null, request.params.id));
+      return toMemberJson(unwrap(await findGroupMember(db, group, request.params.user_id, inherited)), externalUrl);
+    });
+  }
+  showRoute('/groups/:id/members/:user_id', 'Get a direct member of a group', false);
+  showRoute('/groups/:id/members/all/:user_id', 'Get a member of a group, inherited memberships included', true);
 
   const send = (reply: FastifyReply, status: number, member: MemberWithUser) => reply.code(status).send(toMemberJson(member, externalUrl));
   const resolvedFor = async (request: FastifyRequest, id: string) => {
@@ -67,7 +86,7 @@ export async function groupMemberRoutes(app: App, { ctx }: RouteOptions) {
         tags,
         summary: "Change a member's role (Owners)",
         params: MemberParams,
-        body: Type.Object({ access_level: AccessLevelField, expires_at: Type.Optional(Type.Union([DateString('Membership expiry'), Type.Null()])) }),
+        body: Type.Object({ access_level: AccessLevelField, expires_at: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date', description: 'Membership expiry; null removes it' })) }),
       },
     },
     async (request, reply) => {

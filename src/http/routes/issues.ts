@@ -13,10 +13,13 @@ import { toIssueJson } from '../presenters/projects.js';
 import { PaginationQuery, ResourceIdParams } from '../schemas.js';
 import type { ResolvedProject } from '../../services/projects.js';
 import type { App, RouteOptions } from '../types.js';
+import { gitlabConventions } from './users.js';
+import { isRecordId } from '../../services/users.js';
 
 const tags = ['issues'];
 
 export async function issueRoutes(app: App, { ctx }: RouteOptions) {
+  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
 
@@ -65,7 +68,7 @@ export async function issueRoutes(app: App, { ctx }: RouteOptions) {
     },
     async (request) => {
       const resolved = unwrap(await resolveProject(db, request.auth?.actor ?? null, request.params.id));
-      const issue = await findIssue(db, resolved.project.id, request.params.iid);
+      const issue = isRecordId(request.params.iid) ? await findIssue(db, resolved.project.id, request.params.iid) : undefined;
       if (!issue || !(await findUserById(db, issue.author_id))) throw new HttpError(404, { message: '404 Issue Not Found' });
       return (await present([issue], resolved))[0];
     },

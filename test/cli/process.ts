@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { openDatabase, type Database, type Dialect } from '../../src/store/database.js';
+import { POSTGRES_URL } from '../support/databases.js';
+import { freePort } from '../support/server.js';
+
+/** The built console (`npm test` builds it first: `npx tsc -p tsconfig.build.json`). */
+export const BIN = resolve('bin/tollgate.js');
+
+/** The environment of a fresh Tollgate instance: its own data directory and, on PostgreSQL, its own schema. */
+export interface CliInstance {
+  env: Record<string, string>;
+  dataDir: string;
+  /** A connection to the instance's database, for the test to look at what the console did. */
+  openDatabase(): Database;
+  remove(): Promise<void>;
+}
+
+/** The test runner's environment without any TOLLGATE_* setting that would leak into the child. */
+function baseEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TOLLGATE_')));
+}
+
+export async function cliInstance(dialect: Dialect): Promise<CliInstance> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+  const env: Record<string, string> = { ...baseEnv(), TOLLGATE_DATA_DIR: dataDir };
+  if (dialect === 'sqlite') {
+    return {
+      env,
+      dataDir,
+      openDatabase: () => openDatabase({ url: join(dataDir, 'tollgate.sqlite3') }),
+      remove: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  if (!POSTGRES_URL) throw new Error('no PostgreSQL for this run');
+  const schema = `cli_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  // The operator's way to give an instance a schema of its own: libpq's `options` in the URL.
+  const separator = POSTGRES_URL.includes('?') ? '&' : '?';
+  env.TOLLGATE_DATABASE_URL = `${POSTGRES_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return {
+    env,
+    dataDir,
+    openDatabase: () => openDatabase({ url: POSTGRES_URL!, searchPath: schema, poolSize: 2 }),
+    remove: async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      const cleanup = new pg.Client({ connectionString: POSTGRES_URL! });
+      await cleanup.connect();
+      await cleanup.query(`drop schema ${schema} cascade`);
+      await cleanup.end();
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tollgate <args>` to completion. */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code and signal once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+
+/** `tollgate serve` on a free port, resolved once /-/readiness answers 200 (or rejected if it exits first). */
+export async function startServe(env: Record<string, string>): Promise<RunningServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (gone) throw new Error(`tollgate serve exited before it was ready:\n${stderr}\n${stdout}`);
+    const ready = await fetch(`${url}/-/readiness`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`tollgate serve was not ready in time:\n${stderr}\n${stdout}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    port,
+    process: child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    stop: async () => {
+      if (!gone) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
