@@ -1,4 +1,4 @@
-import { AccessLevel } from './access-levels.js';
+import { AccessLevel, canAssignRole } from './access-levels.js';
 
 /**
  * Who may do what (GitLab's policies, reduced to what Tollgate serves). Each rule takes the actor
@@ -65,3 +65,9 @@ export const canReadGroupAccessTokens = (actor: Actor, memberLevel: number) => i
  */
 export const canManageGroupAccessTokens = (actor: Actor, memberLevel: number, creationAllowed: boolean) =>
   canReadGroupAccessTokens(actor, memberLevel) && creationAllowed && actor.userType !== 'project_bot';
+
+/**
+ * T8: a token's role never exceeds the role of whoever grants it (creation) or renews it
+ * (rotation by id); admins count as Owner.
+ */
+export const canGrantTokenRole = (actor: Actor, memberLevel: number, tokenLevel: number) => canAssignRole(effectiveLevel(actor, memberLevel), tokenLevel);

@@ -7,16 +7,22 @@ const DateTime = (description: string) => Type.Optional(Type.String({ maxLength:
 
 /** The list filters GitLab's PersonalAccessTokensFinder understands (§2.1), for every token list. */
 export const TokenListQuery = {
-  state: Type.Optional(StringEnum(['active', 'inactive'] as const, { description: 'active: not revoked and not expired; inactive: revoked or expired' })),
-  revoked: Type.Optional(Type.Boolean({ description: 'true: revoked tokens only; false: not revoked' })),
+  state: Type.Optional(StringEnum(['active', 'inactive'] as const, { description: 'active: not revoked and not expired; inactive: revoked or expired', examples: ['inactive'] })),
+  revoked: Type.Optional(Type.Boolean({ description: 'true: revoked tokens only; false: not revoked', examples: [false] })),
   created_before: DateTime('Created at or before'),
   created_after: DateTime('Created at or after'),
   last_used_before: DateTime('Last used at or before'),
   last_used_after: DateTime('Last used at or after'),
   expires_before: Type.Optional(DateString('Expiring before this date')),
   expires_after: Type.Optional(DateString('Expiring on or after this date')),
-  search: Type.Optional(Type.String({ maxLength: 255, description: "Terms of 3+ characters that the name must all contain (GitLab's fuzzy search)" })),
-  sort: Type.Optional(Type.String({ maxLength: 64, description: 'name_asc, name_desc, created_asc, created_desc, expires_asc, expires_desc, last_used_asc, last_used_desc, …; unknown values are ignored' })),
+  search: Type.Optional(Type.String({ maxLength: 255, description: "Terms of 3+ characters that the name must all contain (GitLab's fuzzy search)", examples: ['deploy'] })),
+  sort: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'name_asc, name_desc, created_asc, created_desc, expires_asc, expires_desc, last_used_asc, last_used_desc, …; unknown values are ignored',
+      examples: ['name_asc'],
+    }),
+  ),
   ...PaginationQuery,
 };
 
@@ -34,7 +40,7 @@ type TokenListQueryValues = {
 };
 
 /** GitLab's DateTime coercion: anything Date.parse reads; otherwise `<param> is invalid`. */
-function dateTime(name: string, value: string | undefined): string | undefined {
+export function dateTime(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw paramError(`${name} is invalid`);

@@ -1,6 +1,9 @@
-import type { Db } from '../store/repositories/common.js';
-import { insertAuditEvent } from '../store/repositories/audit-events.js';
-import type { GroupRow, UserRow } from '../store/schema.js';
+import { isOwner, type Actor } from '../domain/permissions.js';
+import { forbidden, ok, type Result } from '../domain/result.js';
+import type { Db, Page } from '../store/repositories/common.js';
+import { insertAuditEvent, listAuditEvents, type AuditEventFilters } from '../store/repositories/audit-events.js';
+import type { AuditEventRow, GroupRow, UserRow } from '../store/schema.js';
+import { resolveGroup } from './groups.js';
 
 /** Who acted and from where; attached to every audit event. */
 export interface RequestOrigin {
@@ -32,4 +35,18 @@ export function recordGroupEvent(
     details: event.details ?? {},
     created_at: now,
   });
+}
+
+/** GET /groups/:id/audit_events: the group's Owners and administrators (GitLab: read_group_audit_events). */
+export async function listGroupAuditEvents(
+  db: Db,
+  actor: Actor,
+  groupRef: string,
+  filters: AuditEventFilters,
+  page: Page,
+): Promise<Result<{ rows: AuditEventRow[]; total: number }>> {
+  const resolved = await resolveGroup(db, actor, groupRef);
+  if (!resolved.ok) return resolved;
+  if (!isOwner(actor, resolved.value.level)) return forbidden();
+  return ok(await listAuditEvents(db, { type: 'Group', id: resolved.value.group.id }, page, filters));
 }

@@ -22,6 +22,8 @@ export function toTokenJson(token: TokenRow, now: Date) {
     last_used_at: token.last_used_at,
     expires_at: token.expires_at,
     last_used_ips: JSON.parse(token.last_used_ips) as string[],
+    /** Tollgate's addition (GitLab keeps it internally as updated_at): when the token was revoked. */
+    revoked_at: token.revoked_at,
   };
 }
 

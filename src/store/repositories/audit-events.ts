@@ -9,12 +9,22 @@ export const insertAuditEvent = (db: Db, event: NewAuditEvent) =>
     .values({ ...event, details: JSON.stringify(event.details) })
     .execute();
 
+export interface AuditEventFilters {
+  /** ISO timestamps, inclusive. */
+  createdAfter?: string | undefined;
+  createdBefore?: string | undefined;
+}
+
+/** Newest first, as GitLab lists them. */
 export async function listAuditEvents(
   db: Db,
   entity: { type: AuditEventRow['entity_type']; id: number },
   page: Page,
+  filters: AuditEventFilters = {},
 ): Promise<{ rows: AuditEventRow[]; total: number }> {
-  const base = db.selectFrom('audit_events').where('entity_type', '=', entity.type).where('entity_id', '=', entity.id);
+  let base = db.selectFrom('audit_events').where('entity_type', '=', entity.type).where('entity_id', '=', entity.id);
+  if (filters.createdAfter) base = base.where('created_at', '>=', filters.createdAfter);
+  if (filters.createdBefore) base = base.where('created_at', '<=', filters.createdBefore);
   const [rows, count] = await Promise.all([
     base.selectAll().orderBy('id', 'desc').limit(page.perPage).offset(offsetOf(page)).execute(),
     base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),

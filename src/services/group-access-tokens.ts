@@ -1,0 +1,398 @@
+import { randomBytes } from 'node:crypto';
+import { externalHost } from '../config.js';
+import { DEFAULT_TOKEN_ACCESS_LEVEL, isAssignableAccessLevel, roleName } from '../domain/access-levels.js';
+import { botEmail, botUsername } from '../domain/bot-users.js';
+import { canGrantTokenRole, canManageGroupAccessTokens, canReadGroupAccessTokens, type Actor } from '../domain/permissions.js';
+import { badRequest, fail, notFound, ok, unauthorized, type Result } from '../domain/result.js';
+import { GROUP_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js';
+import { expiresAtForCreate, expiresAtForRotate, tokenAttributesError } from '../domain/token-lifetime.js';
+import type { Db, Page } from '../store/repositories/common.js';
+import { clearMembershipExpiry, findGroupBots, findGroupBotToken, type GroupBotToken } from '../store/repositories/group-access-tokens.js';
+import { findGroupById, rootGroupId } from '../store/repositories/groups.js';
+import { insertMember } from '../store/repositories/members.js';
+import { findTokens, revokeTokenIfActive, type TokenFilters } from '../store/repositories/tokens.js';
+import { findUserById, insertUser, updateUser, usernameOrEmailTaken } from '../store/repositories/users.js';
+import type { GroupRow, TokenRow, UserRow } from '../store/schema.js';
+import { recordGroupEvent, type RequestOrigin } from './audit.js';
+import { nowIso, todayUtc, type ServiceContext } from './context.js';
+import { resolveGroup, type ResolvedGroup } from './groups.js';
+import { getSettings } from './settings.js';
+import { issueToken, rotateToken } from './token-issuance.js';
+import { inTransaction } from './transaction.js';
+import { isRecordId } from './users.js';
+
+/**
+ * Group access tokens (GITLAB-BEHAVIOR §2): a token of a bot user that is a direct member of the
+ * group. Each use case resolves the group, checks the caller's ability, and changes the store in
+ * one transaction together with its audit event.
+ */
+
+/** Who is asking. The console acts with root's authority and is recorded as the console. */
+export interface TokenCaller {
+  user: UserRow;
+  actor: Actor;
+  /** The token the request authenticated with; null for a browser session or the console. */
+  tokenId: number | null;
+  ip: string | null;
+  console?: boolean;
+}
+
+export interface GroupAccessToken {
+  token: TokenRow;
+  /** The bot's role in the group. */
+  accessLevel: number;
+  /** The group the bot belongs to (`resource_id`). */
+  groupId: number;
+}
+
+/** A new token with its plaintext: shown once, in the create or rotate response, never stored. */
+export interface IssuedGroupAccessToken extends GroupAccessToken {
+  plaintext: string;
+}
+
+export interface NewGroupAccessToken {
+  name: string;
+  description?: string | null | undefined;
+  scopes: string[];
+  accessLevel?: number | undefined;
+  expiresAt?: string | null | undefined;
+}
+
+/** GitLab's resource name in 404s of this API: `404 group Access Token Not Found`. */
+export const TOKEN_NOT_FOUND = 'group Access Token';
+export const CANNOT_CREATE = 'User does not have permission to create group access token';
+export const ROLE_ABOVE_CREATOR = 'Access level of the token contains permissions not held by the creating user';
+export const ROLE_ABOVE_ROTATOR = 'Not eligible to rotate tokens with permissions not held by the user';
+
+export const AUDIT_EVENTS = {
+  created: 'group_access_token_created',
+  creationFailed: 'group_access_token_creation_failed',
+  rotated: 'group_access_token_rotated',
+  // GitLab's name for a revocation (the token stays listed, inactive).
+  revoked: 'group_access_token_deleted',
+} as const;
+
+const originOf = (caller: TokenCaller): RequestOrigin => ({ actor: caller.console ? null : caller.user, ip: caller.ip });
+
+/** `token_id` is a string in GitLab's API: anything that is not a stored id simply matches nothing. */
+function parseTokenId(ref: string): number | null {
+  if (!/^\d{1,16}$/.test(ref)) return null;
+  const id = Number(ref);
+  return isRecordId(id) ? id : null;
+}
+
+async function findTokenOfGroup(db: Db, group: GroupRow, ref: string | number): Promise<GroupBotToken | undefined> {
+  const id = typeof ref === 'number' ? ref : parseTokenId(ref);
+  return id === null ? undefined : findGroupBotToken(db, group.id, id);
+}
+
+/** §6: the top-level group decides for its whole hierarchy whether tokens may be created. */
+async function creationAllowed(db: Db, group: GroupRow): Promise<boolean> {
+  const rootId = rootGroupId(group);
+  const root = rootId === group.id ? group : await findGroupById(db, rootId);
+  return root?.resource_access_token_creation_allowed === 1;
+}
+
+const canManage = async (db: Db, caller: TokenCaller, { group, level }: ResolvedGroup) =>
+  canManageGroupAccessTokens(caller.actor, level, await creationAllowed(db, group));
+
+/** Why the caller may not create a token of this role here, or null (refusals of authority, audited). */
+async function creationRefusal(db: Db, caller: TokenCaller, resolved: ResolvedGroup, accessLevel: number): Promise<string | null> {
+  if (!(await canManage(db, caller, resolved))) return CANNOT_CREATE;
+  if (!canGrantTokenRole(caller.actor, resolved.level, accessLevel)) return ROLE_ABOVE_CREATOR;
+  return null;
+}
+
+/** GitLab's model validations, in its order (the bot user's, then the token's); null when valid. */
+function attributesError(input: NewGroupAccessToken): string | null {
+  const invalid = tokenAttributesError(input.name, input.description, input.scopes);
+  if (invalid) return invalid;
+  const available: readonly string[] = GROUP_ACCESS_TOKEN_SCOPES;
+  return input.scopes.every((scope) => available.includes(scope)) ? null : 'Scopes can only contain available scopes';
+}
+
+/** `group_{id}_bot_{32 hex}`, with a counter appended in the unlikely case it is taken (§1.3). */
+async function insertBotUser(ctx: ServiceContext, db: Db, group: GroupRow, name: string, external: boolean, now: string): Promise<UserRow> {
+  const host = externalHost(ctx.config);
+  const random = randomBytes(16).toString('hex');
+  for (let counter = 0; ; counter += 1) {
+    const username = botUsername(group.id, random, counter);
+    const email = botEmail(username, host);
+    const taken = await usernameOrEmailTaken(db, username, email);
+    if (taken.username || taken.email) continue;
+    return insertUser(db, {
+      username,
+      email,
+      name,
+      state: 'active',
+      is_admin: 0,
+      external: external ? 1 : 0,
+      user_type: 'project_bot',
+      bot_namespace_id: group.id,
+      password_digest: null,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+}
+
+/**
+ * POST /groups/:id/access_tokens (§2.3) and `tollgate group-tokens create`. One transaction makes
+ * the bot user, its membership, the token and the audit event; a refusal leaves none of them.
+ */
+export async function createGroupAccessToken(
+  ctx: ServiceContext,
+  caller: TokenCaller,
+  groupRef: string,
+  input: NewGroupAccessToken,
+): Promise<Result<IssuedGroupAccessToken>> {
+  const db = ctx.database.db;
+  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  if (!resolved.ok) return resolved;
+  const { group } = resolved.value;
+  const accessLevel = input.accessLevel ?? DEFAULT_TOKEN_ACCESS_LEVEL;
+  if (!isAssignableAccessLevel(accessLevel)) return badRequest('access_level does not have a valid value');
+  const now = nowIso(ctx);
+  const refusal = await creationRefusal(db, caller, resolved.value, accessLevel);
+  if (refusal) {
+    await recordGroupEvent(
+      db,
+      originOf(caller),
+      group,
+      {
+        name: AUDIT_EVENTS.creationFailed,
+        details: { custom_message: `Group access token creation failed: ${refusal}`, token_name: input.name, scopes: input.scopes, access_level: accessLevel },
+      },
+      now,
+    );
+    return badRequest(refusal);
+  }
+  return inTransaction(ctx.database, async (trx) => {
+    const invalid = attributesError(input);
+    if (invalid) return badRequest(invalid);
+    const expiresAt = expiresAtForCreate(input.expiresAt, await getSettings(trx), todayUtc(ctx));
+    if (!expiresAt.ok) return expiresAt;
+    // §1.3: an external creator makes an external bot (it must not reach internal projects).
+    const bot = await insertBotUser(ctx, trx, group, input.name, caller.actor.external, now);
+    await insertMember(trx, {
+      user_id: bot.id,
+      source_type: 'group',
+      source_id: group.id,
+      access_level: accessLevel,
+      expires_at: null,
+      created_by_id: caller.user.id,
+      created_at: now,
+      updated_at: now,
+    });
+    const issued = await issueToken(
+      ctx,
+      trx,
+      bot,
+      { name: input.name, description: input.description ?? null, scopes: input.scopes, expiresAt: expiresAt.value, groupId: rootGroupId(group), previousId: null },
+      now,
+    );
+    await recordGroupEvent(
+      trx,
+      originOf(caller),
+      group,
+      {
+        name: AUDIT_EVENTS.created,
+        targetType: 'PersonalAccessToken',
+        targetId: issued.row.id,
+        targetDetails: issued.row.name,
+        details: {
+          custom_message: `Created group access token with token_id: ${issued.row.id} with scopes: ${JSON.stringify(input.scopes)} and ${roleName(accessLevel)} access level.`,
+          token_id: issued.row.id,
+          scopes: input.scopes,
+          access_level: accessLevel,
+          expires_at: issued.row.expires_at,
+          bot_user_id: bot.id,
+          bot_username: bot.username,
+        },
+      },
+      now,
+    );
+    return ok({ token: issued.row, plaintext: issued.token, accessLevel, groupId: group.id });
+  });
+}
+
+/** GET /groups/:id/access_tokens (§2.1): every token of the group's bots, inactive ones included. */
+export async function listGroupAccessTokens(
+  ctx: ServiceContext,
+  caller: TokenCaller,
+  groupRef: string,
+  filters: Omit<TokenFilters, 'userIds'>,
+  page: Page,
+): Promise<Result<{ tokens: GroupAccessToken[]; total: number }>> {
+  const db = ctx.database.db;
+  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  if (!resolved.ok) return resolved;
+  const { group, level } = resolved.value;
+  // §2.0: without the ability the answer is 401, not 403.
+  if (!canReadGroupAccessTokens(caller.actor, level)) return unauthorized();
+  // Two queries whatever the number of bots and tokens (no N+1, §8.1 L6).
+  const bots = await findGroupBots(db, group.id);
+  const levelByBot = new Map(bots.map((bot) => [bot.userId, bot.accessLevel]));
+  const { rows, total } = await findTokens(db, { ...filters, userIds: [...levelByBot.keys()] }, page, ctx.clock.now());
+  return ok({ tokens: rows.map((token) => ({ token, accessLevel: levelByBot.get(token.user_id)!, groupId: group.id })), total });
+}
+
+/** GET /groups/:id/access_tokens/:token_id (§2.2). */
+export async function getGroupAccessToken(ctx: ServiceContext, caller: TokenCaller, groupRef: string, tokenRef: string): Promise<Result<GroupAccessToken>> {
+  const db = ctx.database.db;
+  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  if (!resolved.ok) return resolved;
+  const { group, level } = resolved.value;
+  if (!canReadGroupAccessTokens(caller.actor, level)) return unauthorized();
+  const found = await findTokenOfGroup(db, group, tokenRef);
+  return found ? ok({ ...found, groupId: group.id }) : notFound(TOKEN_NOT_FOUND);
+}
+
+/**
+ * The guards of the `self` endpoints (§2.5): only a group access token may use them; a browser
+ * session, or the token of a human or an admin, is 405.
+ */
+function selfTokenId(caller: TokenCaller): Result<number> {
+  if (caller.tokenId === null || caller.actor.userType !== 'project_bot') return fail('method_not_allowed');
+  return ok(caller.tokenId);
+}
+
+/** The group and the caller's own token in it; a token of another group's bot is 401 here. */
+async function resolveSelf(db: Db, caller: TokenCaller, groupRef: string): Promise<Result<{ group: GroupRow; found: GroupBotToken }>> {
+  const tokenId = selfTokenId(caller);
+  if (!tokenId.ok) return tokenId;
+  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  if (!resolved.ok) return resolved;
+  const { group } = resolved.value;
+  const found = await findGroupBotToken(db, group.id, tokenId.value);
+  return found ? ok({ group, found }) : unauthorized();
+}
+
+/** GET /groups/:id/access_tokens/self (T1): the group access token the request authenticated with. */
+export async function getSelfGroupAccessToken(ctx: ServiceContext, caller: TokenCaller, groupRef: string): Promise<Result<GroupAccessToken>> {
+  const self = await resolveSelf(ctx.database.db, caller, groupRef);
+  if (!self.ok) return self;
+  return ok({ ...self.value.found, groupId: self.value.group.id });
+}
+
+/**
+ * The rotation itself (§4.2), inside the caller's transaction: revoke the old token, issue its
+ * successor for the same bot, renew the bot's membership, record the event. `botExternal` is the
+ * rotating user's `external` (GitLab resets the bot's flag to it); undefined leaves it unchanged.
+ */
+async function rotateInGroup(
+  ctx: ServiceContext,
+  trx: Db,
+  caller: TokenCaller,
+  group: GroupRow,
+  { token, accessLevel }: GroupBotToken,
+  expiresAt: string | null,
+  botExternal: boolean | undefined,
+): Promise<Result<IssuedGroupAccessToken>> {
+  const now = nowIso(ctx);
+  const bot = await findUserById(trx, token.user_id);
+  if (!bot) return notFound(TOKEN_NOT_FOUND);
+  const rotated = await rotateToken(ctx, trx, token, bot, expiresAt, now);
+  if (!rotated.ok) return rotated;
+  const successor = rotated.value.row;
+  await clearMembershipExpiry(trx, bot.id, now);
+  if (botExternal !== undefined && botExternal !== (bot.external === 1)) await updateUser(trx, bot.id, { external: botExternal ? 1 : 0, updated_at: now });
+  await recordGroupEvent(
+    trx,
+    originOf(caller),
+    group,
+    {
+      name: AUDIT_EVENTS.rotated,
+      targetType: 'PersonalAccessToken',
+      targetId: token.id,
+      targetDetails: token.name,
+      details: {
+        custom_message: `Rotated group access token with token_id: ${token.id}; the new token_id is ${successor.id}`,
+        token_id: token.id,
+        new_token_id: successor.id,
+        expires_at: successor.expires_at,
+        self_rotation: caller.tokenId === token.id,
+      },
+    },
+    now,
+  );
+  return ok({ token: successor, plaintext: rotated.value.token, accessLevel, groupId: group.id });
+}
+
+/** POST /groups/:id/access_tokens/:token_id/rotate (§2.4). */
+export async function rotateGroupAccessToken(
+  ctx: ServiceContext,
+  caller: TokenCaller,
+  groupRef: string,
+  tokenRef: string | number,
+  expiresAtParam: string | undefined,
+): Promise<Result<IssuedGroupAccessToken>> {
+  const resolved = await resolveGroup(ctx.database.db, caller.actor, groupRef);
+  if (!resolved.ok) return resolved;
+  const { group, level } = resolved.value;
+  // "Only admins should be informed if the token doesn't exist" (§2.4).
+  const denied = () => (caller.actor.isAdmin ? notFound() : unauthorized());
+  return inTransaction(ctx.database, async (trx) => {
+    if (!(await canManage(trx, caller, resolved.value))) return denied();
+    const found = await findTokenOfGroup(trx, group, tokenRef);
+    if (!found) return denied();
+    if (found.token.revoked === 1) return badRequest('Token already revoked');
+    if (!canGrantTokenRole(caller.actor, level, found.accessLevel)) return badRequest(ROLE_ABOVE_ROTATOR);
+    const expiresAt = expiresAtForRotate(expiresAtParam, await getSettings(trx), todayUtc(ctx));
+    if (!expiresAt.ok) return expiresAt;
+    return rotateInGroup(ctx, trx, caller, group, found, expiresAt.value, caller.actor.external);
+  });
+}
+
+/** POST /groups/:id/access_tokens/self/rotate (§2.5): a group access token renews itself. */
+export async function selfRotateGroupAccessToken(
+  ctx: ServiceContext,
+  caller: TokenCaller,
+  groupRef: string,
+  expiresAtParam: string | undefined,
+): Promise<Result<IssuedGroupAccessToken>> {
+  return inTransaction(ctx.database, async (trx) => {
+    const self = await resolveSelf(trx, caller, groupRef);
+    if (!self.ok) return self;
+    const expiresAt = expiresAtForRotate(expiresAtParam, await getSettings(trx), todayUtc(ctx));
+    if (!expiresAt.ok) return expiresAt;
+    return rotateInGroup(ctx, trx, caller, self.value.group, self.value.found, expiresAt.value, undefined);
+  });
+}
+
+/**
+ * DELETE /groups/:id/access_tokens/:token_id (§2.6). The token is looked up before permissions,
+ * as GitLab does; the bot user is kept (T6), so the token stays listed as inactive.
+ */
+export async function revokeGroupAccessToken(ctx: ServiceContext, caller: TokenCaller, groupRef: string, tokenRef: string | number): Promise<Result<GroupAccessToken>> {
+  const db = ctx.database.db;
+  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  if (!resolved.ok) return resolved;
+  const { group, level } = resolved.value;
+  const found = await findTokenOfGroup(db, group, tokenRef);
+  if (!found) return notFound(TOKEN_NOT_FOUND);
+  if (!canReadGroupAccessTokens(caller.actor, level)) {
+    const bot = await findUserById(db, found.token.user_id);
+    return badRequest(`${caller.user.name} cannot delete ${bot?.name ?? found.token.name}`);
+  }
+  return inTransaction(ctx.database, async (trx) => {
+    const now = nowIso(ctx);
+    // Revoking a revoked token is a success that changes nothing (and records nothing).
+    if (await revokeTokenIfActive(trx, found.token.id, now)) {
+      await recordGroupEvent(
+        trx,
+        originOf(caller),
+        group,
+        {
+          name: AUDIT_EVENTS.revoked,
+          targetType: 'PersonalAccessToken',
+          targetId: found.token.id,
+          targetDetails: found.token.name,
+          details: { custom_message: `Revoked group access token with token_id: ${found.token.id}`, token_id: found.token.id },
+        },
+        now,
+      );
+    }
+    return ok({ ...found, groupId: group.id });
+  });
+}
