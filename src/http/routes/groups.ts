@@ -5,6 +5,7 @@ import { nowIso } from '../../services/context.js';
 import { inTransaction } from '../../services/transaction.js';
 import { changeGroup, createGroup, groupFullNames, removeGroup, resolveGroup, subgroupsOf, visibleGroups } from '../../services/groups.js';
 import { visibleProjects } from '../../services/projects.js';
+import { removeGroupRepositories } from '../../services/repositories.js';
 import { traversalIds } from '../../store/repositories/groups.js';
 import type { Db } from '../../store/repositories/common.js';
 import type { GroupRow } from '../../store/schema.js';
@@ -15,6 +16,7 @@ import { toGroupJson } from '../presenters/groups.js';
 import { toProjectJson } from '../presenters/projects.js';
 import { IntegerEnum, PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
+import { gitlabConventions } from './users.js';
 
 const tags = ['groups'];
 const Visibility = StringEnum(VISIBILITIES, { description: 'private, internal or public' });
@@ -26,7 +28,8 @@ const GroupSettingsFields = {
     Type.Boolean({ description: 'Top-level groups only: whether users can create project and group access tokens in this group hierarchy' }),
   ),
   resource_access_token_notify_inherited: Type.Optional(
-    Type.Union([Type.Boolean(), Type.Null()], { description: 'Send token expiry emails to inherited Owners too (cascades to subgroups)' }),
+    // A type list, not a union: with type coercion on, a union's branches would turn null into false or false into null.
+    Type.Unsafe<boolean | null>({ type: ['boolean', 'null'], description: 'Send token expiry emails to inherited Owners too (cascades to subgroups); null inherits' }),
   ),
   lock_resource_access_token_notify_inherited: Type.Optional(Type.Boolean({ description: 'Subgroups cannot override resource_access_token_notify_inherited' })),
 };
@@ -38,6 +41,7 @@ export async function presentGroups(db: Db, groups: GroupRow[], externalUrl: str
 }
 
 export async function groupRoutes(app: App, { ctx }: RouteOptions) {
+  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
   const present = async (group: GroupRow) => (await presentGroups(db, [group], externalUrl))[0]!;
@@ -54,16 +58,21 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
           owned: Type.Optional(Type.Boolean()),
           min_access_level: Type.Optional(IntegerEnum(ASSIGNABLE_ACCESS_LEVELS)),
           top_level_only: Type.Optional(Type.Boolean()),
-          all_available: Type.Optional(Type.Boolean()),
+          all_available: Type.Optional(
+            Type.Boolean({ description: 'Every group you can see, not only those you are a member of (default false, true for administrators)' }),
+          ),
           ...PaginationQuery,
         }),
       },
     },
     async (request, reply) => {
       const actor = request.auth?.actor ?? null;
-      const { search, owned, min_access_level, top_level_only } = request.query;
+      const { search, owned, min_access_level, top_level_only, all_available } = request.query;
+      // GitLab: a signed-in user sees the groups they belong to unless they ask for all_available.
+      const membersOnly = actor !== null && !(all_available ?? actor.isAdmin);
       const minLevel = owned ? AccessLevel.OWNER : min_access_level;
       const groups = (await visibleGroups(db, actor))
+        .filter(({ level }) => !membersOnly || level > 0)
         .filter(({ level }) => minLevel === undefined || level >= minLevel)
         .filter(({ group }) => !top_level_only || group.parent_id === null)
         .filter(({ group }) => !search || `${group.name} ${group.path}`.toLowerCase().includes(search.toLowerCase()))
@@ -125,6 +134,7 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
     const { actor } = caller(request);
     const resolved = unwrap(await resolveGroup(db, actor, request.params.id));
     unwrap(await inTransaction(ctx.database, (trx) => removeGroup(trx, actor, resolved)));
+    await removeGroupRepositories(ctx, resolved.group);
     return reply.code(202).send({ message: '202 Accepted' });
   });
 

@@ -3,13 +3,15 @@ import { VISIBILITIES } from '../../domain/permissions.js';
 import { nowIso } from '../../services/context.js';
 import { groupFullNames } from '../../services/groups.js';
 import { createProject, resolveProject, visibleProjects, type ResolvedProject } from '../../services/projects.js';
+import { createProjectRepository } from '../../services/repositories.js';
 import { inTransaction } from '../../services/transaction.js';
 import { caller } from '../plugins/auth.js';
-import { unwrap } from '../plugins/errors.js';
+import { paramError, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders, slicePage } from '../pagination.js';
 import { toProjectJson } from '../presenters/projects.js';
 import { PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
+import { gitlabConventions } from './users.js';
 import type { Db } from '../../store/repositories/common.js';
 
 const tags = ['projects'];
@@ -20,6 +22,7 @@ export async function presentProjects(db: Db, projects: ResolvedProject[], exter
 }
 
 export async function projectRoutes(app: App, { ctx }: RouteOptions) {
+  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
 
@@ -60,7 +63,8 @@ export async function projectRoutes(app: App, { ctx }: RouteOptions) {
         body: Type.Object({
           name: Type.Optional(Type.String({ maxLength: 1024 })),
           path: Type.Optional(Type.String({ maxLength: 1024 })),
-          namespace_id: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 1024 })], { description: 'ID or full path of the group' }),
+          // One string type (numbers are coerced): a union would report each branch's error.
+          namespace_id: Type.String({ minLength: 1, maxLength: 1024, description: 'ID or full path of the group' }),
           description: Type.Optional(Type.String({ maxLength: 2000 })),
           visibility: Type.Optional(StringEnum(VISIBILITIES)),
         }),
@@ -69,9 +73,11 @@ export async function projectRoutes(app: App, { ctx }: RouteOptions) {
     async (request, reply) => {
       const { actor } = caller(request);
       const { name, path, namespace_id, description, visibility } = request.body;
+      if (name === undefined && path === undefined) throw paramError('name, path are missing, at least one parameter must be provided');
       const created = unwrap(
-        await inTransaction(ctx.database, (trx) => createProject(trx, actor, { name, path, namespaceId: String(namespace_id), description, visibility }, nowIso(ctx))),
+        await inTransaction(ctx.database, (trx) => createProject(trx, actor, { name, path, namespaceId: namespace_id, description, visibility }, nowIso(ctx))),
       );
+      await createProjectRepository(ctx, created);
       return reply.code(201).send((await presentProjects(db, [created], externalUrl))[0]);
     },
   );

@@ -1,0 +1,102 @@
+import { decideGitAccess, GIT_MESSAGES, operationOf, type GitService } from '../domain/git-access.js';
+import { findGroupByFullPath } from '../store/repositories/groups.js';
+import { findProjectInGroup } from '../store/repositories/projects.js';
+import type { GroupRow, ProjectRow, UserRow } from '../store/schema.js';
+import { actorOf, projectAccessLevel } from './access.js';
+import { authenticateToken } from './authenticate.js';
+import type { ServiceContext } from './context.js';
+import { clearGitAuthFailures, ipAuthState, recordGitAuthFailure } from './git-auth-ban.js';
+import { repositoryExists, repositoryPath, repositoryRelativePath } from './repositories.js';
+import type { AuthenticatedToken } from './token-lookup.js';
+
+/** What the Authorization header held. */
+export type GitCredentials =
+  | { kind: 'none' }
+  /** Basic credentials: any username (§3.5 "any non-blank value"), the token as the password. */
+  | { kind: 'basic'; username: string; password: string }
+  /** A Basic header that does not decode to `username:password`. */
+  | { kind: 'malformed' }
+  /** Another scheme (Bearer, Digest…): git over HTTP takes Basic only. */
+  | { kind: 'unsupported' };
+
+export interface GitRequest {
+  /** As written in the URL; matched without regard to case, as the API does. */
+  groupFullPath: string;
+  projectPath: string;
+  service: GitService;
+  credentials: GitCredentials;
+  ip: string;
+  /** The URL path, for token reuse detection. */
+  path: string;
+}
+
+export type GitAuthorization =
+  | {
+      ok: true;
+      /** `<group full path>/<project path>.git` as stored (the canonical case), relative to the repositories root. */
+      relativePath: string;
+      user: UserRow | null;
+      token: AuthenticatedToken | null;
+    }
+  | { ok: false; status: 401 | 403 | 404; message: string };
+
+const refuse = (status: 401 | 403 | 404, message: string): GitAuthorization => ({ ok: false, status, message });
+const challenge = () => refuse(401, GIT_MESSAGES.accessDenied);
+
+type Caller = { kind: 'anonymous' } | { kind: 'user'; user: UserRow; token: AuthenticatedToken } | { kind: 'refused'; refusal: GitAuthorization };
+
+/**
+ * Authenticates the Basic credentials (tokens only: personal and group access tokens alike, with
+ * the API's expiry and revocation rules), counting failures towards the IP ban.
+ */
+async function authenticateGitCaller(ctx: ServiceContext, request: GitRequest): Promise<Caller> {
+  const { credentials, ip } = request;
+  if (credentials.kind === 'none') return { kind: 'anonymous' };
+  if (credentials.kind === 'unsupported') return { kind: 'refused', refusal: challenge() };
+  // GitLab checks the ban only where credentials are checked: anonymous pulls of public projects still work.
+  const ipState = await ipAuthState(ctx, ip);
+  if (ipState.banned) return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.ipBanned) };
+  const failed = async (): Promise<Caller> => {
+    await recordGitAuthFailure(ctx, ip, ipState.policy);
+    return { kind: 'refused', refusal: challenge() };
+  };
+  if (credentials.kind === 'malformed' || credentials.username.trim() === '' || credentials.password === '') return failed();
+  const outcome = await authenticateToken(ctx, credentials.password, { path: request.path, ip });
+  if (outcome.kind === 'blocked') return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.accountBlocked) };
+  if (outcome.kind !== 'ok') return failed();
+  if (ipState.hasFailures) await clearGitAuthFailures(ctx, ip);
+  return { kind: 'user', user: outcome.user, token: outcome.token };
+}
+
+async function findProject(ctx: ServiceContext, groupFullPath: string, projectPath: string): Promise<{ group: GroupRow; project: ProjectRow } | null> {
+  const db = ctx.database.db;
+  const group = await findGroupByFullPath(db, groupFullPath);
+  const project = group && (await findProjectInGroup(db, group.id, projectPath));
+  return group && project ? { group, project } : null;
+}
+
+/** Who may pull or push this repository (§3.5): the decision, or GitLab's refusal. */
+export async function authorizeGitRequest(ctx: ServiceContext, request: GitRequest): Promise<GitAuthorization> {
+  // Independent lookups, side by side (on PostgreSQL they are separate round trips).
+  const [caller, found] = await Promise.all([authenticateGitCaller(ctx, request), findProject(ctx, request.groupFullPath, request.projectPath)]);
+  if (caller.kind === 'refused') return caller.refusal;
+  const user = caller.kind === 'user' ? caller.user : null;
+  const level = found && user ? await projectAccessLevel(ctx.database.db, user.id, found.project, found.group) : 0;
+  const decision = decideGitAccess(
+    operationOf(request.service),
+    caller.kind === 'user' ? { actor: actorOf(caller.user), scopes: caller.token.scopes } : null,
+    found ? { visibility: found.project.visibility, memberLevel: level } : null,
+  );
+  switch (decision.kind) {
+    case 'challenge':
+      return challenge();
+    case 'forbidden':
+      return refuse(403, decision.message);
+    case 'not_found':
+      return refuse(404, decision.message);
+  }
+  if (!found) return refuse(404, GIT_MESSAGES.projectNotFound);
+  const { group, project } = found;
+  if (!(await repositoryExists(repositoryPath(ctx.config, group, project)))) return refuse(404, GIT_MESSAGES.noRepository);
+  return { ok: true, relativePath: repositoryRelativePath(group, project), user, token: caller.kind === 'user' ? caller.token : null };
+}

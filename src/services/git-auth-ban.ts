@@ -1,0 +1,61 @@
+import { banEndsAt, failureWindowStart, gitAuthBanPolicy, shouldBan, type GitAuthBanPolicy } from '../domain/git-access.js';
+import {
+  countGitAuthFailuresAfter,
+  deleteGitAuthFailuresOf,
+  deleteGitAuthFailuresUpTo,
+  findGitAuthState,
+  insertGitAuthFailure,
+  upsertGitAuthBan,
+} from '../store/repositories/git-auth-failures.js';
+import { nowIso, type ServiceContext } from './context.js';
+import { getSettings } from './settings.js';
+
+/**
+ * GitLab's failed-authentication protection for Git over HTTP (§3.5, Gitlab::Auth::IpRateLimiter):
+ * too many failed Git authentications from one IP ban that IP for a while. The counts and bans
+ * live in the database, so every instance sees them and a restart does not lift them.
+ */
+
+export const currentBanPolicy = async (ctx: ServiceContext): Promise<GitAuthBanPolicy> => gitAuthBanPolicy(await getSettings(ctx.database.db));
+
+export interface IpAuthState {
+  policy: GitAuthBanPolicy;
+  banned: boolean;
+  /** Failures are being counted for the IP (a success then clears them). */
+  hasFailures: boolean;
+}
+
+/** The ban settings and the IP's standing, read together (every credentialed git request asks). */
+export async function ipAuthState(ctx: ServiceContext, ip: string): Promise<IpAuthState> {
+  const [policy, { bannedUntil, hasFailures }] = await Promise.all([currentBanPolicy(ctx), findGitAuthState(ctx.database.db, ip)]);
+  if (!policy.enabled) return { policy, banned: false, hasFailures: false };
+  return { policy, banned: bannedUntil !== null && bannedUntil > nowIso(ctx), hasFailures };
+}
+
+export const isIpBanned = async (ctx: ServiceContext, ip: string): Promise<boolean> => (await ipAuthState(ctx, ip)).banned;
+
+/** Counts one failure; returns true when it banned the IP (the next request is refused). */
+export async function recordGitAuthFailure(ctx: ServiceContext, ip: string, policy?: GitAuthBanPolicy): Promise<boolean> {
+  const effective = policy ?? (await currentBanPolicy(ctx));
+  if (!effective.enabled) return false;
+  const now = ctx.clock.now();
+  const at = now.toISOString();
+  const cutoff = failureWindowStart(effective, now).toISOString();
+  return ctx.database.db.transaction().execute(async (trx) => {
+    await deleteGitAuthFailuresUpTo(trx, cutoff);
+    await insertGitAuthFailure(trx, ip, at);
+    if (!shouldBan(effective, await countGitAuthFailuresAfter(trx, ip, cutoff))) return false;
+    await upsertGitAuthBan(trx, ip, banEndsAt(effective, now).toISOString(), at);
+    // The ban replaces the count: once it lifts, the IP starts afresh.
+    await deleteGitAuthFailuresOf(trx, ip);
+    return true;
+  });
+}
+
+/**
+ * A success clears the IP's count, as GitLab does ("repeated login failures are normal behavior for
+ * some Git clients"). Other IPs are untouched; a ban is not lifted (a banned IP never gets this far).
+ */
+export async function clearGitAuthFailures(ctx: ServiceContext, ip: string): Promise<void> {
+  await deleteGitAuthFailuresOf(ctx.database.db, ip);
+}
