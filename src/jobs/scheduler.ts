@@ -1,0 +1,59 @@
+import { Cron } from 'croner';
+import type { ServiceContext } from '../services/context.js';
+import { JOB_NAMES, JOBS, runJob, type JobName, type JobOptions } from './registry.js';
+
+export interface JobLogger {
+  info(object: object, message: string): void;
+  debug(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface Scheduler {
+  /** When each job runs next. */
+  nextRuns(): Record<JobName, Date | null>;
+  /** Stops the timers and waits for runs in progress, so the database can close after it. */
+  stop(): Promise<void>;
+}
+
+/** A report worth a log line: one that counts something (the 5-second jobs are mostly idle). */
+function didSomething(report: object): boolean {
+  return Object.values(report).some((v) => (typeof v === 'number' ? v > 0 : v && typeof v === 'object' ? didSomething(v as object) : v === true));
+}
+
+/**
+ * The jobs of `tollgate serve`, on croner in UTC. A job never overlaps itself here (`protect`), an
+ * error is logged and the next run tries again, and across instances the job lock lets one run.
+ */
+export function startScheduler(ctx: ServiceContext, logger: JobLogger, options: JobOptions = {}): Scheduler {
+  const running = new Set<Promise<unknown>>();
+  const crons = new Map<JobName, Cron>();
+  for (const name of JOB_NAMES) {
+    const cron = new Cron(
+      JOBS[name].schedule,
+      {
+        timezone: 'UTC',
+        protect: () => logger.debug({ job: name }, 'previous run still in progress; skipped'),
+        catch: (error) => logger.error({ job: name, err: error }, 'scheduled job failed'),
+      },
+      async () => {
+        const run = runJob(name, ctx, options);
+        running.add(run);
+        try {
+          const result = await run;
+          if (!result.ran) logger.debug({ job: name }, result.reason);
+          else if (didSomething(result.report)) logger.info({ job: name, report: result.report }, 'scheduled job ran');
+        } finally {
+          running.delete(run);
+        }
+      },
+    );
+    crons.set(name, cron);
+  }
+  return {
+    nextRuns: () => Object.fromEntries([...crons].map(([name, cron]) => [name, cron.nextRun()])) as Record<JobName, Date | null>,
+    async stop() {
+      for (const cron of crons.values()) cron.stop();
+      await Promise.allSettled([...running]);
+    },
+  };
+}

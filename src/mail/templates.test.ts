@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { groupAccessTokensSettingsUrl, MAX_TOKENS_LISTED, renderExpiryNotice } from './templates.js';
+
+const settingsUrl = groupAccessTokensSettingsUrl('https://tollgate.example.com', 'acme/infra');
+
+describe('expiry notice email', () => {
+  it('GitLab\'s subject with the largest interval that holds for every token, then which token, where and when', () => {
+    const mail = renderExpiryNotice({
+      recipientName: 'Ada',
+      today: '2026-06-15',
+      groups: [{ fullPath: 'acme/infra', settingsUrl, tokens: [{ name: 'deploy', expiresAt: '2026-07-30', kind: 'sixty_days' }, { name: 'ci', expiresAt: '2026-06-20', kind: 'seven_days' }] }],
+    });
+    expect(mail.subject).toBe('Your resource access tokens will expire in 60 days or less: "ci" (acme/infra) expires on 2026-06-20 and 1 more');
+    expect(settingsUrl).toBe('https://tollgate.example.com/groups/acme/infra/-/settings/access_tokens');
+    expect(mail.text).toContain('  - "ci" expires on 2026-06-20 (in 5 days)\n  - "deploy" expires on 2026-07-30 (in 45 days)');
+  });
+
+  it('expired tokens, alone or with expiring ones', () => {
+    const expired = { name: 'old', expiresAt: '2026-06-14', kind: 'expired' as const };
+    const alone = renderExpiryNotice({ recipientName: 'Ada', today: '2026-06-15', groups: [{ fullPath: 'g', settingsUrl, tokens: [expired] }] });
+    expect(alone.subject).toBe('Your resource access tokens have expired: "old" (g) expired on 2026-06-14');
+    const both = renderExpiryNotice({ recipientName: 'Ada', today: '2026-06-15', groups: [{ fullPath: 'g', settingsUrl, tokens: [expired, { name: 'new', expiresAt: '2026-06-15', kind: 'seven_days' }] }] });
+    expect(both.subject).toMatch(/^Your resource access tokens have expired or will expire in 7 days or less: "old"/);
+    expect(both.text).toContain('"new" expires on 2026-06-15 (today)');
+  });
+
+  it('a token name cannot inject headers or markup', () => {
+    const mail = renderExpiryNotice({ recipientName: '<b>Eve</b>', today: '2026-06-15', groups: [{ fullPath: 'g', settingsUrl, tokens: [{ name: 'x\r\nBcc: all@example.com <script>', expiresAt: '2026-06-20', kind: 'seven_days' }] }] });
+    expect(mail.subject).not.toMatch(/[\r\n]/);
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain('&lt;b&gt;Eve&lt;/b&gt;');
+  });
+
+  it(`lists at most ${MAX_TOKENS_LISTED} tokens and says how many more`, () => {
+    const tokens = Array.from({ length: MAX_TOKENS_LISTED + 5 }, (_, i) => ({ name: `t${i}`, expiresAt: '2026-06-20', kind: 'seven_days' as const }));
+    const mail = renderExpiryNotice({ recipientName: 'Ada', today: '2026-06-15', groups: [{ fullPath: 'g', settingsUrl, tokens }] });
+    expect(mail.text.match(/^ {2}- "/gm)).toHaveLength(MAX_TOKENS_LISTED);
+    expect(mail.text).toContain('…and 5 more tokens.');
+    expect(mail.subject).toContain(`and ${MAX_TOKENS_LISTED + 4} more`);
+  });
+});

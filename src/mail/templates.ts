@@ -1,0 +1,124 @@
+import { daysBetween } from '../domain/expiry.js';
+import { intervalRule, type NoticeKind } from '../domain/expiry-notices.js';
+
+/** One token to mention; `kind` says which notice it is due for. */
+export interface NoticeToken {
+  name: string;
+  expiresAt: string;
+  kind: NoticeKind;
+}
+
+export interface NoticeGroup {
+  fullPath: string;
+  /** `<external>/groups/<full path>/-/settings/access_tokens` */
+  settingsUrl: string;
+  tokens: NoticeToken[];
+}
+
+export interface ExpiryNoticeInput {
+  recipientName: string;
+  /** The run's date, for "in N days". */
+  today: string;
+  groups: NoticeGroup[];
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** GitLab lists at most 100 tokens in one expiry email (ExpiringWorker::MAX_TOKENS). */
+export const MAX_TOKENS_LISTED = 100;
+
+export const OWNER_REASON = 'You are receiving this email because you are an Owner of the Group.';
+
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+
+function whenText(token: NoticeToken, today: string): string {
+  if (token.kind === 'expired') return `expired on ${token.expiresAt}`;
+  const days = daysBetween(today, token.expiresAt);
+  const relative = days <= 0 ? 'today' : days === 1 ? 'in 1 day' : `in ${days} days`;
+  return `expires on ${token.expiresAt} (${relative})`;
+}
+
+/**
+ * GitLab's subject ("Your resource access tokens will expire in 60 days or less"), with the largest
+ * interval so it holds for every token listed, followed by which token, where and when.
+ */
+function subjectFor(groups: NoticeGroup[]): string {
+  const tokens = groups.flatMap((g) => g.tokens.map((t) => ({ ...t, group: g.fullPath })));
+  const expiring = tokens.filter((t) => t.kind !== 'expired').map((t) => intervalRule(t.kind as Exclude<NoticeKind, 'expired'>).days);
+  const hasExpired = tokens.some((t) => t.kind === 'expired');
+  const within = expiring.length > 0 ? `will expire in ${Math.max(...expiring)} days or less` : '';
+  const lead =
+    hasExpired && within ? `Your resource access tokens have expired or ${within}` : hasExpired ? 'Your resource access tokens have expired' : `Your resource access tokens ${within}`;
+  const first = [...tokens].sort((a, b) => a.expiresAt.localeCompare(b.expiresAt))[0]!;
+  const more = tokens.length > 1 ? ` and ${tokens.length - 1} more` : '';
+  const subject = `${lead}: "${first.name}" (${first.group}) ${first.kind === 'expired' ? 'expired' : 'expires'} on ${first.expiresAt}${more}`;
+  // A token name is user input: it must not break the header onto a new line.
+  return subject.replace(/[\r\n]+/g, ' ');
+}
+
+/** Groups by full path, tokens by date then name, so the mail reads in order of urgency. */
+function sorted(groups: NoticeGroup[]): NoticeGroup[] {
+  return [...groups]
+    .sort((a, b) => a.fullPath.localeCompare(b.fullPath))
+    .map((g) => ({ ...g, tokens: [...g.tokens].sort((a, b) => a.expiresAt.localeCompare(b.expiresAt) || a.name.localeCompare(b.name)) }));
+}
+
+/** The one email a recipient gets per run: every token due, by group, with plain text and HTML parts. */
+export function renderExpiryNotice(input: ExpiryNoticeInput): RenderedMail {
+  const groups = sorted(input.groups);
+  let budget = MAX_TOKENS_LISTED;
+  const total = groups.reduce((n, g) => n + g.tokens.length, 0);
+  const listed = groups
+    .map((g) => {
+      const tokens = g.tokens.slice(0, Math.max(budget, 0));
+      budget -= tokens.length;
+      return { ...g, tokens };
+    })
+    .filter((g) => g.tokens.length > 0);
+  const unlisted = total - MAX_TOKENS_LISTED;
+
+  const text = [
+    `Hi ${input.recipientName},`,
+    '',
+    'These group access tokens have expired or will expire soon:',
+    '',
+    ...listed.flatMap((g) => [
+      `Group ${g.fullPath}:`,
+      ...g.tokens.map((t) => `  - "${t.name}" ${whenText(t, input.today)}`),
+      `  Manage them at Settings > Access tokens: ${g.settingsUrl}`,
+      '',
+    ]),
+    ...(unlisted > 0 ? [`…and ${unlisted} more tokens.`, ''] : []),
+    'A token stops working at 00:00 UTC on its expiry date. Rotate it, or create a new one, before then.',
+    '',
+    OWNER_REASON,
+    '',
+  ].join('\n');
+
+  const html = [
+    '<!DOCTYPE html>',
+    '<html><body style="font-family: sans-serif">',
+    `<p>Hi ${escapeHtml(input.recipientName)},</p>`,
+    '<p>These group access tokens have expired or will expire soon:</p>',
+    ...listed.map(
+      (g) =>
+        `<h3>Group ${escapeHtml(g.fullPath)}</h3><ul>${g.tokens.map((t) => `<li><strong>${escapeHtml(t.name)}</strong> ${escapeHtml(whenText(t, input.today))}</li>`).join('')}</ul>` +
+        `<p><a href="${escapeHtml(g.settingsUrl)}">Manage them at Settings &gt; Access tokens</a></p>`,
+    ),
+    ...(unlisted > 0 ? [`<p>…and ${unlisted} more tokens.</p>`] : []),
+    '<p>A token stops working at 00:00 UTC on its expiry date. Rotate it, or create a new one, before then.</p>',
+    `<p style="color: #666">${escapeHtml(OWNER_REASON)}</p>`,
+    '</body></html>',
+  ].join('\n');
+
+  return { subject: subjectFor(groups), text, html };
+}
+
+export function groupAccessTokensSettingsUrl(externalUrl: string, fullPath: string): string {
+  return `${externalUrl}/groups/${fullPath}/-/settings/access_tokens`;
+}

@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays } from '../../src/domain/expiry.js';
+import { runJob } from '../../src/jobs/registry.js';
+import type { ServiceContext } from '../../src/services/context.js';
+import { runExpiringTokens } from '../../src/services/expiring-tokens.js';
+import { createTokenLookup } from '../../src/services/token-lookup.js';
+import { openDatabase } from '../../src/store/database.js';
+import { revokeTokenIfActive } from '../../src/store/repositories/tokens.js';
+import '../../src/store/schema-lifecycle.js';
+import type { GroupRow, UserRow } from '../../src/store/schema.js';
+import { TEST_DIALECTS } from '../support/databases.js';
+import { AccessLevel, makeGroup, makeUser, setRole } from '../support/factories.js';
+import { createHarness, type Harness } from '../support/harness.js';
+import { makeGroupToken, setNotifyInherited, setSettings } from '../support/lifecycle-factories.js';
+import { startSmtpPeer } from './peers.js';
+
+const at = (date: string) => new Date(`${date}T01:00:00.000Z`);
+
+async function outbox(h: Harness) {
+  return h.ctx.database.db.selectFrom('mail_outbox').selectAll().orderBy('id').execute();
+}
+
+/** The emails queued since `afterId` that mention this group. */
+async function mailsAbout(h: Harness, group: GroupRow, afterId = 0) {
+  return (await outbox(h)).filter((m) => m.id > afterId && m.text_body.includes(`Group ${group.full_path}:`));
+}
+
+/** A second instance: its own connection pool on the same database. */
+function secondInstance(h: Harness): { ctx: ServiceContext; close(): Promise<void> } {
+  const database = openDatabase(
+    h.dialect === 'sqlite' ? { url: h.testDatabase.url } : { url: h.testDatabase.url, searchPath: h.testDatabase.searchPath!, poolSize: 5 },
+  );
+  return { ctx: { ...h.ctx, database, tokenLookup: createTokenLookup(database) }, close: () => database.close() };
+}
+
+describe.each(TEST_DIALECTS)('expiring-tokens job (%s)', (dialect) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(dialect, { now: '2026-06-15T01:00:00.000Z' });
+  });
+  afterAll(() => h.close());
+
+  it('T7 §7 a token expiring in 45 days gets the 60-day notice once, then nothing until the 30-day window, then the 7-day and the expired notices', async () => {
+    h.clock.set(at('2026-06-15'));
+    const owner = await makeUser(h);
+    const group = await makeGroup(h, owner);
+    const { token } = await makeGroupToken(h, group, { expiresAt: '2026-07-30', name: 'deploy' });
+
+    const first = await runJob('expiring-tokens', h.ctx);
+    expect(first).toMatchObject({ ran: true, report: { notices: { sixty_days: 1 }, emailsQueued: 1 } });
+    const sixty = await mailsAbout(h, group);
+    expect(sixty).toHaveLength(1);
+    expect(sixty[0]!.recipient).toBe(owner.email);
+    expect(sixty[0]!.subject).toBe('Your resource access tokens will expire in 60 days or less: "deploy" (' + group.full_path + ') expires on 2026-07-30');
+
+    // Again the same night, and every night until the token enters the 30-day window: nothing.
+    await runJob('expiring-tokens', h.ctx);
+    for (let day = 1; day <= 14; day += 1) {
+      h.clock.set(at(addDays('2026-06-15', day)));
+      await runJob('expiring-tokens', h.ctx);
+    }
+    expect(await mailsAbout(h, group)).toHaveLength(1);
+
+    h.clock.set(at('2026-06-30')); // 30 days left
+    await runJob('expiring-tokens', h.ctx);
+    const thirty = await mailsAbout(h, group, sixty[0]!.id);
+    expect(thirty.map((m) => m.subject)).toEqual([expect.stringContaining('will expire in 30 days or less')]);
+
+    h.clock.set(at('2026-07-23')); // 7 days left
+    await runJob('expiring-tokens', h.ctx);
+    h.clock.set(at('2026-07-24'));
+    await runJob('expiring-tokens', h.ctx);
+    const seven = await mailsAbout(h, group, thirty[0]!.id);
+    expect(seven.map((m) => m.subject)).toEqual([expect.stringContaining('will expire in 7 days or less')]);
+
+    h.clock.set(at('2026-07-30')); // the expiry date: the token died at 00:00, the notice comes tomorrow
+    await runJob('expiring-tokens', h.ctx);
+    expect(await mailsAbout(h, group, seven[0]!.id)).toHaveLength(0);
+    h.clock.set(at('2026-07-31'));
+    await runJob('expiring-tokens', h.ctx);
+    h.clock.set(at('2026-08-01'));
+    await runJob('expiring-tokens', h.ctx);
+    const expired = await mailsAbout(h, group, seven[0]!.id);
+    expect(expired.map((m) => m.subject)).toEqual([`Your resource access tokens have expired: "deploy" (${group.full_path}) expired on 2026-07-30`]);
+
+    const row = await h.ctx.database.db.selectFrom('personal_access_tokens').selectAll().where('id', '=', token.id).executeTakeFirstOrThrow();
+    expect(row.sixty_days_notification_sent_at).toBe('2026-06-15T01:00:00.000Z');
+    expect(row.thirty_days_notification_sent_at).toBe('2026-06-30T01:00:00.000Z');
+    expect(row.seven_days_notification_sent_at).toBe('2026-07-23T01:00:00.000Z');
+    expect(row.after_expiry_notification_sent_at).toBe('2026-07-31T01:00:00.000Z');
+  });
+
+  it('§7 a token first seen inside the 7-day window gets only the 7-day notice (no 30 or 60 after it)', async () => {
+    h.clock.set(at('2026-09-01'));
+    const owner = await makeUser(h);
+    const group = await makeGroup(h, owner);
+    await makeGroupToken(h, group, { expiresAt: '2026-09-05' });
+    await runJob('expiring-tokens', h.ctx);
+    h.clock.set(at('2026-09-02'));
+    await runJob('expiring-tokens', h.ctx);
+    expect((await mailsAbout(h, group)).map((m) => m.subject)).toEqual([expect.stringContaining('will expire in 7 days or less')]);
+  });
+
+  it('the email names the tokens, the group and the dates, links to Settings > Access tokens, and has plain text and HTML parts', async () => {
+    h.clock.set(at('2026-10-01'));
+    const owner = await makeUser(h);
+    const group = await makeGroup(h, owner);
+    await makeGroupToken(h, group, { expiresAt: '2026-10-04', name: 'ci <runner>' });
+    await makeGroupToken(h, group, { expiresAt: '2026-10-20', name: 'deploy' });
+    await runJob('expiring-tokens', h.ctx);
+    const [mail, ...others] = await mailsAbout(h, group);
+    expect(others).toHaveLength(0);
+    const link = `http://tollgate.test/groups/${group.full_path}/-/settings/access_tokens`;
+    expect(mail!.subject).toBe(`Your resource access tokens will expire in 30 days or less: "ci <runner>" (${group.full_path}) expires on 2026-10-04 and 1 more`);
+    expect(mail!.text_body).toContain(`Group ${group.full_path}:`);
+    expect(mail!.text_body).toContain('"ci <runner>" expires on 2026-10-04 (in 3 days)');
+    expect(mail!.text_body).toContain('"deploy" expires on 2026-10-20 (in 19 days)');
+    expect(mail!.text_body).toContain(`Settings > Access tokens: ${link}`);
+    expect(mail!.text_body).toContain('You are receiving this email because you are an Owner of the Group.');
+    expect(mail!.html_body).toContain(`<a href="${link}">`);
+    expect(mail!.html_body).toContain('<strong>ci &lt;runner&gt;</strong> expires on 2026-10-04');
+  });
+
+  it('one email per recipient per run, listing all their tokens due in every group they own', async () => {
+    h.clock.set(at('2026-11-01'));
+    const owner = await makeUser(h);
+    const other = await makeUser(h);
+    const g1 = await makeGroup(h, owner);
+    const g2 = await makeGroup(h, owner);
+    await setRole(h, { group: g2 }, other, AccessLevel.OWNER);
+    await makeGroupToken(h, g1, { expiresAt: '2026-11-05', name: 'one' });
+    await makeGroupToken(h, g2, { expiresAt: '2026-12-20', name: 'two' });
+    const before = (await outbox(h)).length;
+    await runJob('expiring-tokens', h.ctx);
+    const mails = (await outbox(h)).slice(before);
+    expect(mails.map((m) => m.recipient).sort()).toEqual([owner.email, other.email].sort());
+    const ownersMail = mails.find((m) => m.recipient === owner.email)!;
+    expect(ownersMail.subject).toMatch(/^Your resource access tokens will expire in 60 days or less: "one"/);
+    expect(ownersMail.text_body).toContain(`Group ${g1.full_path}:`);
+    expect(ownersMail.text_body).toContain(`Group ${g2.full_path}:`);
+    expect(mails.find((m) => m.recipient === other.email)!.text_body).not.toContain(g1.full_path);
+  });
+
+  it('§7 only active human Owners receive notices: not Maintainers, not blocked users, not an Owner bot; revoked tokens get none', async () => {
+    h.clock.set(at('2026-12-01'));
+    const owner = await makeUser(h);
+    const maintainer = await makeUser(h);
+    const blocked = await makeUser(h);
+    const group = await makeGroup(h, owner);
+    await setRole(h, { group }, maintainer, AccessLevel.MAINTAINER);
+    await setRole(h, { group }, blocked, AccessLevel.OWNER);
+    await h.ctx.database.db.updateTable('users').set({ state: 'blocked' }).where('id', '=', blocked.id).execute();
+    await makeGroupToken(h, group, { expiresAt: '2026-12-05', accessLevel: AccessLevel.OWNER });
+    const revoked = await makeGroupToken(h, group, { expiresAt: '2026-12-04', name: 'revoked one' });
+    await revokeTokenIfActive(h.ctx.database.db, revoked.token.id, h.clock.now().toISOString());
+    await runJob('expiring-tokens', h.ctx);
+    const mails = await mailsAbout(h, group);
+    expect(mails.map((m) => m.recipient)).toEqual([owner.email]);
+    expect(mails[0]!.text_body).not.toContain('revoked one');
+  });
+
+  it('running twice, or on two instances at once, queues exactly one email per recipient, and each arrives once', async () => {
+    h.clock.set(at('2027-01-10'));
+    const owners = [await makeUser(h), await makeUser(h)];
+    // One group for runs through the job lock (the scheduler's way), one for runs around it (row claims alone).
+    const [locked, unlocked] = [await makeGroup(h, owners[0]!), await makeGroup(h, owners[0]!)];
+    for (const group of [locked, unlocked]) {
+      await setRole(h, { group }, owners[1]!, AccessLevel.OWNER);
+      for (let i = 0; i < 5; i += 1) await makeGroupToken(h, group, { expiresAt: addDays('2027-01-10', 2 + i * 10) });
+    }
+    const second = secondInstance(h);
+    try {
+      // Concurrent runs of the job on two instances: one runs, the other finds the lock taken or nothing left.
+      const runs = await Promise.all([runJob('expiring-tokens', h.ctx), runJob('expiring-tokens', second.ctx)]);
+      expect(runs.filter((r) => r.ran).length).toBeGreaterThanOrEqual(1);
+      await runJob('expiring-tokens', second.ctx);
+    } finally {
+      await second.close();
+    }
+    const lockedMails = await mailsAbout(h, locked);
+    expect(lockedMails.map((m) => m.recipient).sort()).toEqual(owners.map((o) => o.email).sort());
+
+    // Tokens of the other group were announced together with the first ones; make them due again
+    // to race two runs that bypass the lock (SQLite: one connection, PostgreSQL: two pools).
+    await h.ctx.database.db.deleteFrom('mail_outbox').execute();
+    await h.ctx.database.db
+      .updateTable('personal_access_tokens')
+      .set({ sixty_days_notification_sent_at: null, thirty_days_notification_sent_at: null, seven_days_notification_sent_at: null })
+      .where('group_id', '=', unlocked.id)
+      .execute();
+    const racer = secondInstance(h);
+    try {
+      await Promise.all([runExpiringTokens(h.ctx), runExpiringTokens(h.dialect === 'postgres' ? racer.ctx : h.ctx)]);
+    } finally {
+      await racer.close();
+    }
+    const mails = await mailsAbout(h, unlocked);
+    expect(mails.map((m) => m.recipient).sort()).toEqual(owners.map((o) => o.email).sort());
+    // Five tokens over three intervals, each once, in the one email of each owner.
+    for (const mail of mails) expect(mail.text_body.match(/^ {2}- "/gm)).toHaveLength(5);
+
+    const peer = await startSmtpPeer();
+    try {
+      const ctx = { ...h.ctx, config: { ...h.ctx.config, smtpUrl: peer.url } };
+      await Promise.all([runJob('mail-delivery', ctx), runJob('mail-delivery', ctx)]);
+      await runJob('mail-delivery', ctx);
+      const received = peer.received.filter((m) => m.raw.includes(unlocked.full_path));
+      expect(received.map((m) => m.to[0]).sort()).toEqual(owners.map((o) => o.email).sort());
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('a crash between recording the notices and writing the emails is finished by the next run, with nothing sent twice', async () => {
+    h.clock.set(at('2027-02-01'));
+    const owner = await makeUser(h);
+    const group = await makeGroup(h, owner);
+    await makeGroupToken(h, group, { expiresAt: '2027-02-03' });
+    await makeGroupToken(h, group, { expiresAt: '2027-03-01' });
+    const crash = new Error('power cut');
+    await expect(
+      runExpiringTokens(h.ctx, {
+        batchSize: 1,
+        afterBatch: () => {
+          throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    expect(await mailsAbout(h, group)).toHaveLength(0);
+    await runJob('expiring-tokens', h.ctx);
+    await runJob('expiring-tokens', h.ctx);
+    const mails = await mailsAbout(h, group);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.text_body.match(/^ {2}- "/gm)).toHaveLength(2);
+  });
+});
+
+describe.each(TEST_DIALECTS)('expiry notice recipients: inherited Owners (%s)', (dialect) => {
+  let h: Harness;
+  let day = 0;
+  beforeAll(async () => {
+    h = await createHarness(dialect, { now: '2027-05-01T01:00:00.000Z' });
+  });
+  afterAll(() => h.close());
+
+  /** A parent with its Owner, a subgroup with its own Owner, a token of the subgroup due; who is told? */
+  async function recipientsFor(setup: (parent: GroupRow, child: GroupRow) => Promise<void>): Promise<{ parentOwner: UserRow; childOwner: UserRow; told: string[] }> {
+    day += 1;
+    h.clock.set(at(addDays('2027-05-01', day)));
+    const parentOwner = await makeUser(h);
+    const childOwner = await makeUser(h);
+    const parent = await makeGroup(h, parentOwner);
+    const child = await makeGroup(h, parentOwner, { parent });
+    // The subgroup's creator is a direct Owner of it too; make childOwner its only direct Owner.
+    await h.ctx.database.db.deleteFrom('members').where('source_type', '=', 'group').where('source_id', '=', child.id).where('user_id', '=', parentOwner.id).execute();
+    await setRole(h, { group: child }, childOwner, AccessLevel.OWNER);
+    await setup(parent, child);
+    await makeGroupToken(h, child, { expiresAt: addDays(h.clock.now().toISOString().slice(0, 10), 3) });
+    await runJob('expiring-tokens', h.ctx);
+    const told = (await mailsAbout(h, child)).map((m) => m.recipient).sort();
+    return { parentOwner, childOwner, told };
+  }
+
+  const cases: [string, (h: Harness, parent: GroupRow, child: GroupRow) => Promise<void>, boolean][] = [
+    ['nothing set: direct Owners only', async () => {}, false],
+    ['on at the group', async (h, _p, child) => setNotifyInherited(h, child, true), true],
+    ['on at a parent', async (h, parent) => setNotifyInherited(h, parent, true), true],
+    ['on at the instance', async (h) => setSettings(h, { resource_access_token_notify_inherited: true }), true],
+    ['on at a parent, off at the group (not locked): the group wins', async (h, parent, child) => {
+      await setNotifyInherited(h, parent, true);
+      await setNotifyInherited(h, child, false);
+    }, false],
+    ['on and locked at a parent, off at the group: the lock wins', async (h, parent, child) => {
+      await setNotifyInherited(h, parent, true, true);
+      await setNotifyInherited(h, child, false);
+    }, true],
+    ['off and locked at the instance, on at the group: the instance lock wins', async (h, _p, child) => {
+      await setSettings(h, { resource_access_token_notify_inherited: false, lock_resource_access_token_notify_inherited: true });
+      await setNotifyInherited(h, child, true);
+    }, false],
+  ];
+
+  it.each(cases)('§6 §7 resource_access_token_notify_inherited %s', async (_name, setup, inherited) => {
+    await setSettings(h, { resource_access_token_notify_inherited: false, lock_resource_access_token_notify_inherited: false });
+    const { parentOwner, childOwner, told } = await recipientsFor((parent, child) => setup(h, parent, child));
+    expect(told).toEqual((inherited ? [parentOwner.email, childOwner.email] : [childOwner.email]).sort());
+  });
+});

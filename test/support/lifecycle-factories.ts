@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { AccessLevel } from '../../src/domain/access-levels.js';
+import { botEmail, botUsername } from '../../src/domain/bot-users.js';
+import { nowIso } from '../../src/services/context.js';
+import { updateSettings } from '../../src/services/settings.js';
+import { issueToken } from '../../src/services/token-issuance.js';
+import { insertMember } from '../../src/store/repositories/members.js';
+import { insertUser } from '../../src/store/repositories/users.js';
+import type { GroupRow, TokenRow, UserRow } from '../../src/store/schema.js';
+import type { Harness } from './harness.js';
+
+export interface GroupToken {
+  bot: UserRow;
+  token: TokenRow;
+  plaintext: string;
+}
+
+/**
+ * A group access token as the create service makes one (GITLAB-BEHAVIOR §1.3): a `project_bot`
+ * user named `group_<id>_bot_<hex>` whose bot namespace is the group, a direct membership, and
+ * the token. Built from the shared issuance so the lifecycle tests do not depend on the API.
+ */
+export async function makeGroupToken(
+  h: Harness,
+  group: GroupRow,
+  options: { expiresAt: string | null; name?: string; accessLevel?: number; scopes?: string[] },
+): Promise<GroupToken> {
+  const db = h.ctx.database.db;
+  const now = nowIso(h.ctx);
+  const username = botUsername(group.id, randomBytes(16).toString('hex'));
+  const name = options.name ?? `token-${randomBytes(3).toString('hex')}`;
+  const bot = await insertUser(db, {
+    username,
+    email: botEmail(username, 'tollgate.test'),
+    name,
+    state: 'active',
+    is_admin: 0,
+    external: 0,
+    user_type: 'project_bot',
+    bot_namespace_id: group.id,
+    password_digest: null,
+    created_at: now,
+    updated_at: now,
+  });
+  await insertMember(db, {
+    user_id: bot.id,
+    source_type: 'group',
+    source_id: group.id,
+    access_level: options.accessLevel ?? AccessLevel.MAINTAINER,
+    expires_at: null,
+    created_by_id: null,
+    created_at: now,
+    updated_at: now,
+  });
+  const issued = await issueToken(
+    h.ctx,
+    db,
+    bot,
+    { name, description: null, scopes: options.scopes ?? ['api'], expiresAt: options.expiresAt, groupId: group.id, previousId: null },
+    now,
+  );
+  return { bot, token: issued.row, plaintext: issued.token };
+}
+
+/** Instance settings for a test, failing loudly on a typo. */
+export async function setSettings(h: Harness, changes: Record<string, unknown>): Promise<void> {
+  const result = await updateSettings(h.ctx.database.db, changes);
+  if (!result.ok) throw new Error(`settings: ${result.error.message}`);
+}
+
+/** The group's cascading notify setting, as Settings > General would store it. */
+export async function setNotifyInherited(h: Harness, group: GroupRow, value: boolean | null, locked = false): Promise<void> {
+  await h.ctx.database.db
+    .updateTable('groups')
+    .set({ resource_access_token_notify_inherited: value === null ? null : value ? 1 : 0, lock_resource_access_token_notify_inherited: locked ? 1 : 0 })
+    .where('id', '=', group.id)
+    .execute();
+}
