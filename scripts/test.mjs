@@ -39,7 +39,9 @@ if (postgres) {
 console.log(banner);
 
 run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+run('npx', ['tsc', '-p', 'web/tsconfig.json', '--noEmit']);
 run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+run('npx', ['vite', 'build', '--config', 'web/vite.config.ts']);
 const env = { ...process.env, ...(postgres ? { TOLLGATE_TEST_POSTGRES_URL: url } : {}) };
 const args = ['vitest', 'run', ...process.argv.slice(2)];
 const result = spawnSync('npx', args, { stdio: 'inherit', env });

@@ -1,6 +1,6 @@
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
-import { buildApp, loggerOptions } from '../http/app.js';
 import { isSettingKey, parseSettingText, SETTING_KEYS } from '../domain/settings.js';
 import { parseIsoDate } from '../domain/expiry.js';
 import { createUser } from '../services/users.js';
@@ -11,11 +11,23 @@ import { findUserByUsername } from '../store/repositories/users.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import type { Result } from '../domain/result.js';
 import { openRuntime, INITIAL_ROOT_PASSWORD_FILE, type Runtime } from './runtime.js';
+import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
+import { registerJobCommands } from './jobs.js';
+import { registerGroupTokenCommands } from './group-tokens.js';
 
 /** A failure the operator caused: one line on stderr, exit code 1. */
 export class CliError extends Error {}
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+const note = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Shown once, by whichever command started the instance first and so created root. */
+function showGeneratedRootPassword(runtime: Runtime, print: (text: string) => void) {
+  const password = runtime.bootstrap.generatedRootPassword;
+  if (!password) return;
+  print(`Created the administrator "root" with the password: ${password}`);
+  print(`(also written to ${join(runtime.ctx.config.dataDir, INITIAL_ROOT_PASSWORD_FILE)}; it is not shown again)`);
+}
 
 function valueOf<T>(result: Result<T>): T {
   if (!result.ok) throw new CliError(result.error.message ?? result.error.kind.replace('_', ' '));
@@ -30,9 +42,11 @@ export function isoDateOption(value: string): string {
   return date;
 }
 
-async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
+export async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
   const runtime = await openRuntime(loadConfig());
   try {
+    // stderr: a console command's stdout is its result (`pat create` prints only the token).
+    showGeneratedRootPassword(runtime, note);
     return await work(runtime);
   } finally {
     await runtime.close();
@@ -41,24 +55,37 @@ async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T
 
 async function serve(): Promise<void> {
   const config = loadConfig();
+  // The HTTP stack is loaded for `serve` only: console commands start faster without it.
+  const { buildApp, loggerOptions } = await import('../http/app.js');
   const runtime = await openRuntime(config);
-  const app = await buildApp({ ctx: runtime.ctx, logger: loggerOptions(config.logLevel) });
-  if (runtime.bootstrap.generatedRootPassword) {
-    out(`Created the administrator "root" with the password: ${runtime.bootstrap.generatedRootPassword}`);
-    out(`(also written to ${config.dataDir}/${INITIAL_ROOT_PASSWORD_FILE}; it is not shown again)`);
-  }
+  const app = await buildApp({ ctx: runtime.ctx, logger: loggerOptions(config.logLevel) }).catch(async (error: unknown) => {
+    await runtime.close();
+    throw error;
+  });
+  showGeneratedRootPassword(runtime, out);
+  let scheduler: Scheduler | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    // Jobs first: a run in progress finishes while the database is still open.
+    await scheduler?.stop();
     // Stop accepting, let requests in flight finish, then release the database.
     await app.close();
     await runtime.close();
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // A port in use: release the database too, so the process can exit with the error.
+    await app.close();
+    await runtime.close();
+    throw error;
+  }
+  scheduler = startScheduler(runtime.ctx, app.log);
 }
 
 export function buildProgram(): Command {
@@ -145,6 +172,8 @@ export function buildProgram(): Command {
       }),
     );
 
+  registerJobCommands(program);
+  registerGroupTokenCommands(program);
   return program;
 }
 

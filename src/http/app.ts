@@ -1,5 +1,6 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../services/context.js';
@@ -7,8 +8,10 @@ import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
+import { webPlugin } from './plugins/web.js';
 import { redactUrl } from './redaction.js';
 import { healthRoutes } from './routes/health.js';
+import { gitRoutes } from './git/routes.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { userRoutes } from './routes/users.js';
 import { personalAccessTokenRoutes } from './routes/personal-access-tokens.js';
@@ -17,6 +20,11 @@ import { groupMemberRoutes } from './routes/group-members.js';
 import { projectRoutes } from './routes/projects.js';
 import { issueRoutes } from './routes/issues.js';
 import { applicationSettingsRoutes } from './routes/application-settings.js';
+import { groupAccessTokenRoutes } from './routes/group-access-tokens.js';
+import { auditEventRoutes } from './routes/audit-events.js';
+import { groupHookRoutes } from './routes/group-hooks.js';
+import { adminMailQueueRoutes } from './routes/admin-mail-queue.js';
+import { sessionRoutes } from './routes/session.js';
 import type { App } from './types.js';
 
 export interface AppOptions {
@@ -62,12 +70,22 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     logger,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
+    trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     routerOptions: { maxParamLength: 1024 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
+    // python-gitlab reads a body as JSON only when the type is exactly `application/json`, as
+    // GitLab sends it; Fastify would add `; charset=utf-8`.
+    if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('content-type', 'application/json');
+    return payload;
+  });
+  // A POST without any body (curl's `--request POST`, python-gitlab's http_post) has no
+  // parameters, as in GitLab, rather than failing the body schema.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
   });
   // An empty body with a JSON content type is an empty set of parameters, as in GitLab.
   app.removeContentTypeParser('application/json');
@@ -85,9 +103,11 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
   await app.register(errorsPlugin);
   await app.register(metricsPlugin);
   await app.register(openApiPlugin, { ctx });
+  await app.register(cookie);
   await app.register(authPlugin, { ctx });
 
   await app.register(healthRoutes, { ctx });
+  await app.register(gitRoutes, { ctx });
   await app.register(
     async (api) => {
       await api.register(metadataRoutes, { ctx });
@@ -98,8 +118,14 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
       await api.register(projectRoutes, { ctx });
       await api.register(issueRoutes, { ctx });
       await api.register(applicationSettingsRoutes, { ctx });
+      await api.register(groupAccessTokenRoutes, { ctx });
+      await api.register(auditEventRoutes, { ctx });
+      await api.register(groupHookRoutes, { ctx });
+      await api.register(adminMailQueueRoutes, { ctx });
+      await api.register(sessionRoutes, { ctx });
     },
     { prefix: '/api/v4' },
   );
+  await app.register(webPlugin, { ctx });
   return app as unknown as App;
 }

@@ -1,9 +1,11 @@
+/// <reference types="@fastify/cookie" />
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiScopesFor, hasAnyScope } from '../../domain/scopes.js';
 import { actorOf } from '../../services/access.js';
 import { authenticateToken, recordTokenUse, type Authentication } from '../../services/authenticate.js';
 import type { ServiceContext } from '../../services/context.js';
+import { authenticateSession, csrfTokenMatches, touchSession, type AuthenticatedSession } from '../../services/sessions.js';
 import type { AuthenticatedToken } from '../../services/token-lookup.js';
 import type { Actor } from '../../domain/permissions.js';
 import type { UserRow } from '../../store/schema.js';
@@ -14,7 +16,14 @@ export interface AuthContext {
   actor: Actor;
   /** The token the request authenticated with (null for a browser session). */
   token: AuthenticatedToken | null;
+  /** The browser session the request authenticated with (absent for a token). */
+  session?: AuthenticatedSession;
 }
+
+/** The browser session cookie (HttpOnly; the web UI never reads it). */
+export const SESSION_COOKIE = '_tollgate_session';
+/** Methods that change state: with a session cookie they need the session's CSRF token. */
+const STATE_CHANGING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -70,6 +79,11 @@ function param(source: unknown, name: string): string | undefined {
   return undefined;
 }
 
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** The places GitLab looks for a personal access token, in its order (§3.1). */
 export function presentedToken(request: FastifyRequest): string | undefined {
   const fromParams = param(request.query, 'private_token') ?? param(request.body, 'private_token');
@@ -91,6 +105,17 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
     if (mode === 'none' || request.is404) return;
     const presented = presentedToken(request);
     if (presented === undefined) {
+      // No token: a browser session may stand in for one. Scopes do not apply to it; the CSRF
+      // token does, because a browser sends the cookie whoever built the request.
+      const sessionId = request.cookies?.[SESSION_COOKIE];
+      const signedIn = sessionId ? await authenticateSession(ctx, sessionId) : null;
+      if (signedIn) {
+        if (STATE_CHANGING_METHODS.has(request.method) && !csrfTokenMatches(signedIn.session.csrfToken, headerValue(request, 'x-csrf-token'))) {
+          throw new HttpError(403, { message: '403 Forbidden - CSRF token invalid' });
+        }
+        request.auth = { user: signedIn.user, actor: actorOf(signedIn.user), token: null, session: signedIn.session };
+        return;
+      }
       if (mode === 'required' && !request.auth) throw new HttpError(401, { message: '401 Unauthorized' });
       return;
     }
@@ -104,6 +129,8 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
 
   // last_used_at and IPs are written after the response: authentication itself never writes.
   app.addHook('onResponse', async (request: FastifyRequest, _reply: FastifyReply) => {
+    const session = request.auth?.session;
+    if (session) touchSession(ctx, session).catch((err: unknown) => request.log.warn({ err }, 'could not record session activity'));
     const token = request.auth?.token;
     if (!token) return;
     recordTokenUse(ctx, token, request.ip).catch((err: unknown) => request.log.warn({ err }, 'could not record token use'));

@@ -1,5 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_git_auth_failures.js';
+import * as m0003 from './0003_token_lifecycle.js';
+import * as m0004 from './0004_sessions.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -7,6 +10,9 @@ import * as m0001 from './0001_initial.js';
  */
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_git_auth_failures': m0002,
+  '0003_token_lifecycle': m0003,
+  '0004_sessions': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

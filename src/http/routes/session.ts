@@ -1,0 +1,74 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { signIn, signOut } from '../../services/sessions.js';
+import { caller, SESSION_COOKIE } from '../plugins/auth.js';
+import { HttpError } from '../plugins/errors.js';
+import { toUserJson } from '../presenters/users.js';
+import type { UserRow } from '../../store/schema.js';
+import type { App, RouteOptions } from '../types.js';
+
+const tags = ['session'];
+
+/** The web UI's sign-in: a session cookie for the browser, and the CSRF token its writes must carry. */
+export async function sessionRoutes(app: App, { ctx }: RouteOptions) {
+  const externalUrl = ctx.config.externalUrl;
+  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: externalUrl.startsWith('https:') } as const;
+  const present = (user: UserRow, csrfToken: string) => ({
+    user: toUserJson(user, externalUrl, { self: true, forAdmin: user.is_admin === 1 }),
+    csrf_token: csrfToken,
+  });
+
+  app.post(
+    '/session',
+    {
+      config: { auth: 'none' },
+      schema: {
+        tags,
+        summary: 'Sign in with a username or email and a password (sets the session cookie)',
+        body: Type.Object({
+          login: Type.String({ minLength: 1, maxLength: 255, description: 'Username or email' }),
+          password: Type.String({ minLength: 1, maxLength: 1024 }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      // JSON only: a cross-site HTML form can post url-encoded fields without a CORS preflight,
+      // and would sign the victim's browser into the attacker's account (login CSRF).
+      if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+        throw new HttpError(415, { message: '415 Unsupported Media Type - send the credentials as application/json' });
+      }
+      const outcome = await signIn(ctx, { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
+      switch (outcome.kind) {
+        case 'invalid':
+          throw new HttpError(401, { message: '401 Unauthorized - Invalid login or password.' });
+        case 'blocked':
+          throw new HttpError(403, { message: '403 Forbidden - Your account has been blocked.' });
+        case 'throttled': {
+          const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
+          throw new HttpError(
+            429,
+            { message: `429 Too Many Requests - Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` },
+            { 'retry-after': String(outcome.retryAfterSeconds) },
+          );
+        }
+        case 'ok':
+          reply.setCookie(SESSION_COOKIE, outcome.sessionId, cookieOptions);
+          return reply.code(201).send(present(outcome.user, outcome.csrfToken));
+      }
+    },
+  );
+
+  app.get('/session', { config: { auth: 'optional' }, schema: { tags, summary: 'The signed-in user of this browser session and its CSRF token' } }, async (request) => {
+    const session = request.auth?.session;
+    if (!request.auth || !session) throw new HttpError(401, { message: '401 Unauthorized' });
+    return present(request.auth.user, session.csrfToken);
+  });
+
+  app.delete('/session', { schema: { tags, summary: 'Sign out (ends this browser session)' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (!caller(request).session || !sessionId) throw new HttpError(401, { message: '401 Unauthorized' });
+    await signOut(ctx, sessionId);
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    return reply.code(204).send();
+  });
+}

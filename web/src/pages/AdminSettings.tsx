@@ -1,0 +1,219 @@
+import { useState, type FormEvent } from 'react';
+import { api, type InstanceSettings } from '../api';
+import { CheckboxField, Notice, PageHeading, SelectField, TextField, focusFirstError, validateForm } from '../components/fields';
+import { toApiError, useLoad, useSession, useTitle } from '../hooks';
+
+type Key = keyof Pick<
+  InstanceSettings,
+  | 'personal_access_token_prefix'
+  | 'max_personal_access_token_lifetime'
+  | 'require_personal_access_token_expiry'
+  | 'inactive_resource_access_tokens_delete_after_days'
+  | 'token_reuse_detection'
+  | 'git_auth_ban_enabled'
+  | 'git_auth_ban_max_attempts'
+  | 'git_auth_ban_find_time_seconds'
+  | 'git_auth_ban_duration_seconds'
+>;
+const NUMBER_KEYS: Key[] = ['max_personal_access_token_lifetime', 'git_auth_ban_max_attempts', 'git_auth_ban_find_time_seconds', 'git_auth_ban_duration_seconds'];
+const BOOLEAN_KEYS: Key[] = ['require_personal_access_token_expiry', 'git_auth_ban_enabled'];
+const ALL_KEYS: Key[] = [...NUMBER_KEYS, ...BOOLEAN_KEYS, 'personal_access_token_prefix', 'inactive_resource_access_tokens_delete_after_days', 'token_reuse_detection'];
+
+const humanize = (key: string) => key.charAt(0).toUpperCase() + key.slice(1).replace(/_/g, ' ');
+
+/**
+ * The server joins one message per bad setting, each starting with the setting's name
+ * ("Max personal access token lifetime must be …"): cut the text at those names.
+ */
+export function errorsBySetting(reason: string): { fields: Partial<Record<Key, string>>; rest: string | null } {
+  const found = ALL_KEYS.flatMap((key) => {
+    const at = [reason.indexOf(humanize(key)), reason.indexOf(key)].filter((i) => i >= 0);
+    return at.length ? [{ key, at: Math.min(...at) }] : [];
+  }).sort((a, b) => a.at - b.at);
+  if (found.length === 0) return { fields: {}, rest: reason };
+  const fields: Partial<Record<Key, string>> = {};
+  found.forEach(({ key, at }, i) => {
+    fields[key] = reason.slice(at, found[i + 1]?.at ?? reason.length).replace(/,\s*$/, '');
+  });
+  return { fields, rest: null };
+}
+
+export function AdminSettingsPage() {
+  const { user } = useSession();
+  useTitle('Settings', 'Admin area');
+  const settings = useLoad(`settings:${user.id}`, () => api.get<InstanceSettings>('/application/settings'));
+  return (
+    <main id="main">
+      <nav aria-label="Breadcrumb" className="breadcrumbs">
+        <ol>
+          <li>Admin area</li>
+          <li>
+            <span aria-current="page">Settings</span>
+          </li>
+        </ol>
+      </nav>
+      <PageHeading>Access token settings</PageHeading>
+      {settings.error ? (
+        settings.error.status === 403 ? (
+          <Notice kind="info">
+            <strong>You need to be an administrator to see the instance settings.</strong>
+          </Notice>
+        ) : (
+          <Notice kind="error">{settings.error.reason}</Notice>
+        )
+      ) : null}
+      {settings.data ? <SettingsForm initial={settings.data} /> : null}
+    </main>
+  );
+}
+
+function SettingsForm({ initial }: { initial: InstanceSettings }) {
+  const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
+  const [failure, setFailure] = useState<string | null>(null);
+  const [saved, setSaved] = useState('');
+  const [pending, setPending] = useState(false);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const found = validateForm(form);
+    setErrors(found);
+    setFailure(null);
+    setSaved('');
+    if (Object.keys(found).length > 0) return focusFirstError(form, found);
+    const data = new FormData(form);
+    const retention = String(data.get('inactive_resource_access_tokens_delete_after_days') ?? '').trim();
+    const body: Record<string, unknown> = {
+      personal_access_token_prefix: String(data.get('personal_access_token_prefix') ?? ''),
+      inactive_resource_access_tokens_delete_after_days: retention === '' ? null : Number(retention),
+      token_reuse_detection: String(data.get('token_reuse_detection')),
+    };
+    for (const key of NUMBER_KEYS) body[key] = Number(data.get(key));
+    for (const key of BOOLEAN_KEYS) body[key] = data.has(key);
+    setPending(true);
+    try {
+      await api.put<InstanceSettings>('/application/settings', body);
+      setSaved('Application settings saved successfully.');
+    } catch (error) {
+      const { fields, rest } = errorsBySetting(toApiError(error).reason);
+      setErrors(fields);
+      setFailure(rest);
+      focusFirstError(form, fields);
+    } finally {
+      setPending(false);
+    }
+  };
+
+  return (
+    <form className="form" onSubmit={submit} noValidate>
+      {failure ? <Notice kind="error">{failure}</Notice> : null}
+      <section className="card" aria-labelledby="tokens-title">
+        <h2 id="tokens-title">Access tokens</h2>
+        <TextField
+          id="personal_access_token_prefix"
+          label="Personal access token prefix"
+          hint="Starts every new personal, group and project access token, so secret scanners recognise them. Letters, digits, “_”, “-” and “.”; at most 20."
+          defaultValue={initial.personal_access_token_prefix}
+          maxLength={20}
+          pattern="[a-zA-Z0-9_.\-]{0,20}"
+          className="mono"
+          error={errors.personal_access_token_prefix}
+        />
+        <TextField
+          id="max_personal_access_token_lifetime"
+          label="Maximum allowable lifetime for access tokens (days)"
+          hint="1 to 400. Tokens created without an expiration date get this lifetime."
+          type="number"
+          inputMode="numeric"
+          required
+          min={1}
+          max={400}
+          step={1}
+          defaultValue={initial.max_personal_access_token_lifetime}
+          error={errors.max_personal_access_token_lifetime}
+        />
+        <CheckboxField
+          id="require_personal_access_token_expiry"
+          label="Require expiration date for access tokens"
+          hint="When cleared, tokens created without an expiration date never expire."
+          defaultChecked={initial.require_personal_access_token_expiry}
+          error={errors.require_personal_access_token_expiry}
+        />
+        <TextField
+          id="inactive_resource_access_tokens_delete_after_days"
+          label="Inactive group and project access token retention (days)"
+          hint="Bot users whose tokens have all been revoked or expired for this many days are removed. Leave blank to keep them forever."
+          type="number"
+          inputMode="numeric"
+          min={1}
+          step={1}
+          defaultValue={initial.inactive_resource_access_tokens_delete_after_days ?? ''}
+          error={errors.inactive_resource_access_tokens_delete_after_days}
+        />
+        <SelectField
+          id="token_reuse_detection"
+          label="Token reuse detection"
+          hint="When a token that was rotated away is presented again, every token rotated from it is revoked."
+          defaultValue={initial.token_reuse_detection}
+          error={errors.token_reuse_detection}
+        >
+          <option value="rotate">On rotation requests (GitLab's behaviour)</option>
+          <option value="any_use">On any request</option>
+          <option value="off">Off</option>
+        </SelectField>
+      </section>
+      <section className="card" aria-labelledby="git-title">
+        <h2 id="git-title">Git over HTTPS authentication ban</h2>
+        <CheckboxField
+          id="git_auth_ban_enabled"
+          label="Ban IP addresses after repeated failed Git authentications"
+          defaultChecked={initial.git_auth_ban_enabled}
+          error={errors.git_auth_ban_enabled}
+        />
+        <div className="field-row">
+          <TextField
+            id="git_auth_ban_max_attempts"
+            label="Failed attempts before a ban"
+            type="number"
+            inputMode="numeric"
+            required
+            min={1}
+            step={1}
+            defaultValue={initial.git_auth_ban_max_attempts}
+            error={errors.git_auth_ban_max_attempts}
+          />
+          <TextField
+            id="git_auth_ban_find_time_seconds"
+            label="Counting period (seconds)"
+            type="number"
+            inputMode="numeric"
+            required
+            min={1}
+            step={1}
+            defaultValue={initial.git_auth_ban_find_time_seconds}
+            error={errors.git_auth_ban_find_time_seconds}
+          />
+          <TextField
+            id="git_auth_ban_duration_seconds"
+            label="Ban duration (seconds)"
+            type="number"
+            inputMode="numeric"
+            required
+            min={1}
+            step={1}
+            defaultValue={initial.git_auth_ban_duration_seconds}
+            error={errors.git_auth_ban_duration_seconds}
+          />
+        </div>
+      </section>
+      <p className="status-line" role="status">
+        {saved}
+      </p>
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={pending} aria-busy={pending || undefined}>
+          Save changes
+        </button>
+      </div>
+    </form>
+  );
+}
