@@ -1,4 +1,5 @@
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -6,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../services/context.js';
 import { authPlugin } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { apiConventions } from './plugins/api-conventions.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { webPlugin } from './plugins/web.js';
@@ -70,6 +72,13 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     logger,
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
+    // Requests the router cannot even read (an undecodable URL): GitLab's shape, our request id.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      request.log.info({ err: error }, 'request refused before routing');
+      const raw = reply as unknown as FastifyReply;
+      void raw.code(status).header('x-request-id', request.id).send({ message: `${status} ${STATUS_CODES[status] ?? 'Bad Request'} - ${error.message}` });
+    },
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     routerOptions: { maxParamLength: 1024 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
@@ -81,11 +90,6 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     // GitLab sends it; Fastify would add `; charset=utf-8`.
     if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('content-type', 'application/json');
     return payload;
-  });
-  // A POST without any body (curl's `--request POST`, python-gitlab's http_post) has no
-  // parameters, as in GitLab, rather than failing the body schema.
-  app.addHook('preValidation', async (request) => {
-    if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD') request.body = {};
   });
   // An empty body with a JSON content type is an empty set of parameters, as in GitLab.
   app.removeContentTypeParser('application/json');
@@ -110,6 +114,7 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
   await app.register(gitRoutes, { ctx });
   await app.register(
     async (api) => {
+      apiConventions(api);
       await api.register(metadataRoutes, { ctx });
       await api.register(userRoutes, { ctx });
       await api.register(personalAccessTokenRoutes, { ctx });

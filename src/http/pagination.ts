@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Page } from '../store/repositories/common.js';
+import { SECRET_PARAMS } from './redaction.js';
 
 export const DEFAULT_PER_PAGE = 20;
 export const MAX_PER_PAGE = 100;
@@ -20,11 +21,12 @@ export function slicePage<T>(items: T[], page: Page): T[] {
 export function setPaginationHeaders(request: FastifyRequest, reply: FastifyReply, externalUrl: string, page: Page, total: number): void {
   const totalPages = Math.max(Math.ceil(total / page.perPage), 1);
   const next = page.page < totalPages ? page.page + 1 : null;
-  const prev = page.page > 1 ? page.page - 1 : null;
+  // Kaminari's prev_page: none on the first page, and none past the last one either.
+  const prev = page.page > 1 && page.page <= totalPages ? page.page - 1 : null;
   const [path, search = ''] = request.url.split('?');
   const linkTo = (target: number) => {
     const params = new URLSearchParams(search);
-    params.delete('private_token');
+    for (const name of SECRET_PARAMS) params.delete(name);
     params.set('page', String(target));
     params.set('per_page', String(page.perPage));
     return `<${externalUrl}${path}?${params.toString()}>`;

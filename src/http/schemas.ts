@@ -12,9 +12,12 @@ export const ResourceIdParams = Type.Object({
   id: Type.String({ description: 'ID or URL-encoded full path', minLength: 1, maxLength: 1024 }),
 });
 
+export const MAX_PAGE = 10_000_000;
+
 /** Offset pagination (GitLab: page defaults to 1, per_page to 20, capped at 100). */
 export const PaginationQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 1, description: 'Page number (default 1)' })),
+  // Bounded so that page × per_page stays a number the database takes as an offset.
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, description: 'Page number (default 1)' })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, description: 'Items per page (default 20, at most 100)' })),
 };
 

@@ -19,7 +19,7 @@ import { resolveGroup, type ResolvedGroup } from './groups.js';
 import { getSettings } from './settings.js';
 import { issueToken, rotateToken } from './token-issuance.js';
 import { inTransaction } from './transaction.js';
-import { isRecordId } from './users.js';
+import { isRecordId } from '../store/repositories/common.js';
 
 /**
  * Group access tokens (GITLAB-BEHAVIOR §2): a token of a bot user that is a direct member of the

@@ -20,7 +20,7 @@ import { deleteUser, findGhostUser } from '../store/repositories/users.js';
 import { reassignIssuesAuthor } from '../store/repositories/issues.js';
 import type { GroupRow, UserRow } from '../store/schema.js';
 import { groupAccessLevel, inheritedLevel, membershipLevels } from './access.js';
-import { isRecordId, isUniqueViolation } from './users.js';
+import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 
 export interface ResolvedGroup {
   group: GroupRow;

@@ -7,7 +7,7 @@ import { deleteMember, findGroupMembershipsOfUser, findMember, findMembersOfSour
 import { findUserById } from '../store/repositories/users.js';
 import type { MemberRow, UserRow } from '../store/schema.js';
 import type { ResolvedGroup } from './groups.js';
-import { isRecordId, isUniqueViolation } from './users.js';
+import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 
 const MEMBER_EXISTS = 'Member already exists';
 

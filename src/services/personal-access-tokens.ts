@@ -10,7 +10,7 @@ import { nowIso, todayUtc, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
 import { issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
 import { inTransaction } from './transaction.js';
-import { isRecordId } from './users.js';
+import { isRecordId } from '../store/repositories/common.js';
 
 export interface NewPersonalAccessToken {
   userId: number;

@@ -6,7 +6,7 @@ import { findProjectById, findProjectInGroup, insertProject, listAllProjects } f
 import type { GroupRow, ProjectRow } from '../store/schema.js';
 import { inheritedLevel, membershipLevels, projectAccessLevel } from './access.js';
 import { pathError, resolveGroup, visibilityError } from './groups.js';
-import { isRecordId, isUniqueViolation } from './users.js';
+import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 
 const PATH_TAKEN = 'Path has already been taken';
 

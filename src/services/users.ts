@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '../store/repositories/common.js';
 import { badRequest, fail, ok, type Result } from '../domain/result.js';
 import { insertUser, usernameOrEmailTaken } from '../store/repositories/users.js';
 import type { Db } from '../store/repositories/common.js';
@@ -13,22 +14,6 @@ export interface NewUser {
   external?: boolean | undefined;
 }
 
-/**
- * Ids are PostgreSQL `integer`s. A larger number names no record, and must not reach a query,
- * where PostgreSQL would refuse it with an error instead of finding nothing.
- */
-export const MAX_RECORD_ID = 2_147_483_647;
-export const isRecordId = (value: number): boolean => Number.isInteger(value) && value >= 1 && value <= MAX_RECORD_ID;
-
-/**
- * A unique index refused a row (PostgreSQL 23505, SQLite's UNIQUE constraint). A check before an
- * insert cannot see a concurrent request's uncommitted row, so the index has the last word and
- * its refusal is the same answer the check gives.
- */
-export function isUniqueViolation(error: unknown): error is { code: string; constraint?: string; message: string } {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
 
 const USERNAME = /^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;

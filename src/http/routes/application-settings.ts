@@ -4,7 +4,7 @@ import { getSettings, updateSettings } from '../../services/settings.js';
 import { unwrap } from '../plugins/errors.js';
 import { StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import { gitlabConventions, requireAdmin } from './users.js';
+import { requireAdmin } from './users.js';
 
 const tags = ['application settings'];
 
@@ -28,7 +28,6 @@ const SettingsBody = Type.Object({
 });
 
 export async function applicationSettingsRoutes(app: App, { ctx }: RouteOptions) {
-  gitlabConventions(app);
   app.get('/application/settings', { schema: { tags, summary: 'The instance settings (administrators)' } }, async (request) => {
     requireAdmin(request);
     return getSettings(ctx.database.db);

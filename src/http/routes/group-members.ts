@@ -18,7 +18,6 @@ import { pageOf, setPaginationHeaders, slicePage } from '../pagination.js';
 import { toMemberJson } from '../presenters/members.js';
 import { DateString, IntegerEnum, PaginationQuery, ResourceIdParams } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import { gitlabConventions } from './users.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 const tags = ['group members'];
@@ -27,7 +26,6 @@ const MemberParams = Type.Object({ id: ResourceIdParams.properties.id, user_id: 
 const ListQuery = Type.Object({ query: Type.Optional(Type.String({ maxLength: 255 })), ...PaginationQuery });
 
 export async function groupMemberRoutes(app: App, { ctx }: RouteOptions) {
-  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
 

@@ -16,7 +16,6 @@ import { toGroupJson } from '../presenters/groups.js';
 import { toProjectJson } from '../presenters/projects.js';
 import { IntegerEnum, PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import { gitlabConventions } from './users.js';
 
 const tags = ['groups'];
 const Visibility = StringEnum(VISIBILITIES, { description: 'private, internal or public' });
@@ -41,7 +40,6 @@ export async function presentGroups(db: Db, groups: GroupRow[], externalUrl: str
 }
 
 export async function groupRoutes(app: App, { ctx }: RouteOptions) {
-  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
   const present = async (group: GroupRow) => (await presentGroups(db, [group], externalUrl))[0]!;

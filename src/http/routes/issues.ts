@@ -13,13 +13,11 @@ import { toIssueJson } from '../presenters/projects.js';
 import { PaginationQuery, ResourceIdParams } from '../schemas.js';
 import type { ResolvedProject } from '../../services/projects.js';
 import type { App, RouteOptions } from '../types.js';
-import { gitlabConventions } from './users.js';
-import { isRecordId } from '../../services/users.js';
+import { isRecordId } from '../../store/repositories/common.js';
 
 const tags = ['issues'];
 
 export async function issueRoutes(app: App, { ctx }: RouteOptions) {
-  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
 

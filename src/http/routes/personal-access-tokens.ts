@@ -14,14 +14,12 @@ import { toTokenJson, withToken } from '../presenters/tokens.js';
 import { DateString } from '../schemas.js';
 import { TokenListQuery, tokenFiltersFrom } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
-import { gitlabConventions } from './users.js';
 
 const TokenIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the personal access token' }) });
 const RotateBody = Type.Object({ expires_at: Type.Optional(DateString('Expiry of the new token; defaults to one week from today')) });
 const tags = ['personal access tokens'];
 
 export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
-  gitlabConventions(app);
   const json = (row: Parameters<typeof toTokenJson>[0]) => toTokenJson(row, ctx.clock.now());
 
   /** The token the request authenticated with (browser sessions have none). */

@@ -11,7 +11,6 @@ import { pageOf, setPaginationHeaders, slicePage } from '../pagination.js';
 import { toProjectJson } from '../presenters/projects.js';
 import { PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import { gitlabConventions } from './users.js';
 import type { Db } from '../../store/repositories/common.js';
 
 const tags = ['projects'];
@@ -22,7 +21,6 @@ export async function presentProjects(db: Db, projects: ResolvedProject[], exter
 }
 
 export async function projectRoutes(app: App, { ctx }: RouteOptions) {
-  gitlabConventions(app);
   const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
 

@@ -1,10 +1,11 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { createUser, isRecordId } from '../../services/users.js';
+import { createUser } from '../../services/users.js';
+import { isRecordId } from '../../store/repositories/common.js';
 import { createPersonalAccessToken } from '../../services/personal-access-tokens.js';
 import { nowIso } from '../../services/context.js';
 import { findUserById, listUsers } from '../../store/repositories/users.js';
 import { caller } from '../plugins/auth.js';
-import { HttpError, paramError, unwrap } from '../plugins/errors.js';
+import { HttpError, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { toUserBasicJson, toUserJson } from '../presenters/users.js';
 import { toTokenJson, withToken } from '../presenters/tokens.js';
@@ -20,43 +21,8 @@ export function requireAdmin(request: FastifyRequest) {
   return auth;
 }
 
-/** The first top-level parameter (or list element) carrying a NUL byte, if any. */
-function paramWithNullByte(values: unknown): string | null {
-  if (!values || typeof values !== 'object') return null;
-  for (const [name, value] of Object.entries(values)) {
-    const strings = Array.isArray(value) ? value : [value];
-    if (strings.some((item) => typeof item === 'string' && item.includes('\u0000'))) return name;
-  }
-  return null;
-}
-
-/**
- * GitLab's conventions for the platform's routes (each route plugin calls this; they belong in
- * app.ts, for every route):
- * - no body at all means no parameters, exactly as an empty JSON body does (`curl -X POST …/rotate`);
- * - a NUL byte in any parameter is refused, as GitLab's HandleNullBytes middleware does
- *   (PostgreSQL cannot store one in text, so it would otherwise be a 500); after authentication,
- *   before schema validation;
- * - JSON goes out as exactly `application/json`, as GitLab sends it: python-gitlab 3.x reads a
- *   body as JSON only then, and Fastify would add `; charset=utf-8`.
- */
-export function gitlabConventions(app: App): void {
-  app.addHook('preValidation', async (request) => {
-    if (request.body === undefined || request.body === null) request.body = {};
-    for (const values of [request.params, request.query, request.body]) {
-      const name = paramWithNullByte(values);
-      if (name !== null) throw paramError(`${name} is invalid`);
-    }
-  });
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('content-type', 'application/json');
-    return payload;
-  });
-}
-
 export async function userRoutes(app: App, { ctx }: RouteOptions) {
   const externalUrl = ctx.config.externalUrl;
-  gitlabConventions(app);
 
   app.get('/user', { schema: { tags: ['users'], summary: 'The authenticated user' } }, async (request) => {
     const { user, actor } = caller(request);
