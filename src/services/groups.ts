@@ -1,4 +1,5 @@
 import { canAdminGroup, canCreateSubgroup, canRead, type Actor, type Visibility } from '../domain/permissions.js';
+import { isReservedTopLevelPath } from '../domain/reserved-paths.js';
 import { badRequest, forbidden, notFound, ok, type Result } from '../domain/result.js';
 import { AccessLevel } from '../domain/access-levels.js';
 import type { Db } from '../store/repositories/common.js';
@@ -93,6 +94,7 @@ export async function createGroup(db: Db, creator: UserRow, actor: Actor, input:
   if (input.name.length > MAX_LENGTH) errors.push(`Name is too long (maximum is ${MAX_LENGTH} characters)`);
   const badPath = pathError(input.path);
   if (badPath) errors.push(badPath);
+  else if (!parent && isReservedTopLevelPath(input.path)) errors.push(`Path ${input.path} is a reserved name`);
   const visibility = input.visibility ?? 'private';
   const badVisibility = visibilityError(visibility, parent, 'group');
   if (badVisibility) errors.push(badVisibility);

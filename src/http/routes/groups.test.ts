@@ -63,6 +63,17 @@ describe.each(TEST_DIALECTS)('group routes (%s)', (dialect) => {
       expect(await snapshot(h)).toEqual(before);
     });
 
+    it('a top-level group cannot take a reserved path (the web UI, the API); a subgroup may', async () => {
+      const before = await snapshot(h);
+      for (const path of ['groups', 'API', 'users']) {
+        const res = await owner.api.post('/api/v4/groups', { name: path, path });
+        expect(res.statusCode, path).toBe(400);
+        expect(res.json()).toEqual({ message: `400 Bad request - Path ${path} is a reserved name` });
+      }
+      expect(await snapshot(h)).toEqual(before);
+      expect((await owner.api.post('/api/v4/groups', { name: 'groups', path: 'groups', parent_id: top.id })).statusCode).toBe(201);
+    });
+
     it('concurrent requests for one path: one 201, the others 400 (the unique index decides, never a 500)', async () => {
       const responses = await Promise.all([0, 1, 2, 3, 4].map(() => outsider.api.post('/api/v4/groups', { name: 'Race', path: 'race' })));
       expect(responses.map((r) => r.statusCode).sort()).toEqual([201, 400, 400, 400, 400]);
