@@ -31,8 +31,9 @@ const hookFields = {
   ...eventFlags,
 };
 const UrlField = Type.String({ minLength: 1, maxLength: 2048, description: 'The hook URL (http or https)' });
-const CreateBody = Type.Object({ url: UrlField, ...hookFields });
-const UpdateBody = Type.Object({ url: Type.Optional(UrlField), ...hookFields });
+const HOOK_EXAMPLE = { url: 'https://hooks.example.com/gitlab', token: 'a shared secret', resource_access_token_events: true };
+const CreateBody = Type.Object({ url: UrlField, ...hookFields }, { examples: [HOOK_EXAMPLE] });
+const UpdateBody = Type.Object({ url: Type.Optional(UrlField), ...hookFields }, { examples: [HOOK_EXAMPLE] });
 
 /** GitLab's GroupHook entity; the secret token never leaves the server. */
 export function toHookJson(hook: WebHookRow) {

@@ -66,7 +66,10 @@ export async function groupMemberRoutes(app: App, { ctx }: RouteOptions) {
         tags,
         summary: 'Add a member to a group (Owners)',
         params: ResourceIdParams,
-        body: Type.Object({ user_id: Type.Integer({ minimum: 1 }), access_level: AccessLevelField, expires_at: Type.Optional(DateString('Membership expiry')) }),
+        body: Type.Object(
+          { user_id: Type.Integer({ minimum: 1 }), access_level: AccessLevelField, expires_at: Type.Optional(DateString('Membership expiry')) },
+          { examples: [{ user_id: 42, access_level: 30 }] },
+        ),
       },
     },
     async (request, reply) => {
@@ -84,7 +87,10 @@ export async function groupMemberRoutes(app: App, { ctx }: RouteOptions) {
         tags,
         summary: "Change a member's role (Owners)",
         params: MemberParams,
-        body: Type.Object({ access_level: AccessLevelField, expires_at: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date', description: 'Membership expiry; null removes it' })) }),
+        body: Type.Object(
+          { access_level: AccessLevelField, expires_at: Type.Optional(Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'date', description: 'Membership expiry; null removes it' })) },
+          { examples: [{ access_level: 40 }] },
+        ),
       },
     },
     async (request, reply) => {

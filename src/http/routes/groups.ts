@@ -93,7 +93,7 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
           parent_id: Type.Optional(Type.Integer({ minimum: 1 })),
           description: Type.Optional(Type.String({ maxLength: 2000 })),
           visibility: Type.Optional(Visibility),
-        }),
+        }, { examples: [{ name: 'Platform', path: 'platform', visibility: 'private' }, { name: 'Deploy', path: 'deploy', parent_id: 7 }] }),
       },
     },
     async (request, reply) => {
@@ -118,7 +118,7 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
         tags,
         summary: 'Update a group (Owners)',
         params: ResourceIdParams,
-        body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1024 })), ...GroupSettingsFields }),
+        body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1024 })), ...GroupSettingsFields }, { examples: [{ resource_access_token_creation_allowed: false }] }),
       },
     },
     async (request) => {

@@ -47,7 +47,10 @@ export async function issueRoutes(app: App, { ctx }: RouteOptions) {
         tags,
         summary: 'Open an issue (authored by the caller: a bot, when a group access token calls)',
         params: ResourceIdParams,
-        body: Type.Object({ title: Type.String({ maxLength: 1024 }), description: Type.Optional(Type.String({ maxLength: 1_000_000 })) }),
+        body: Type.Object(
+          { title: Type.String({ maxLength: 1024 }), description: Type.Optional(Type.String({ maxLength: 1_000_000 })) },
+          { examples: [{ title: 'Nightly build failed', description: 'Opened by the CI bot' }] },
+        ),
       },
     },
     async (request, reply) => {

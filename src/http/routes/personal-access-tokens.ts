@@ -16,7 +16,10 @@ import { TokenListQuery, tokenFiltersFrom } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
 
 const TokenIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the personal access token' }) });
-const RotateBody = Type.Object({ expires_at: Type.Optional(DateString('Expiry of the new token; defaults to one week from today')) });
+const RotateBody = Type.Object(
+  { expires_at: Type.Optional(DateString('Expiry of the new token; defaults to one week from today')) },
+  { examples: [{ expires_at: '2027-01-31' }] },
+);
 const tags = ['personal access tokens'];
 
 export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions) {

@@ -65,7 +65,7 @@ export async function projectRoutes(app: App, { ctx }: RouteOptions) {
           namespace_id: Type.String({ minLength: 1, maxLength: 1024, description: 'ID or full path of the group' }),
           description: Type.Optional(Type.String({ maxLength: 2000 })),
           visibility: Type.Optional(StringEnum(VISIBILITIES)),
-        }),
+        }, { examples: [{ name: 'api-server', namespace_id: '7', visibility: 'internal' }] }),
       },
     },
     async (request, reply) => {

@@ -28,7 +28,7 @@ export async function sessionRoutes(app: App, { ctx }: RouteOptions) {
         body: Type.Object({
           login: Type.String({ minLength: 1, maxLength: 255, description: 'Username or email' }),
           password: Type.String({ minLength: 1, maxLength: 1024 }),
-        }),
+        }, { examples: [{ login: 'root', password: 'the initial root password' }] }),
       },
     },
     async (request, reply) => {

@@ -70,7 +70,7 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
           skip_confirmation: Type.Optional(Type.Boolean()),
           reset_password: Type.Optional(Type.Boolean()),
           force_random_password: Type.Optional(Type.Boolean()),
-        }),
+        }, { examples: [{ email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace', password: 'correct-horse-battery' }] }),
       },
     },
     async (request, reply) => {
@@ -93,7 +93,7 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
           description: Type.Optional(Type.String({ maxLength: 1024 })),
           scopes: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
           expires_at: Type.Optional(DateString('Expiry date (midnight UTC); defaults to the maximum lifetime')),
-        }),
+        }, { examples: [{ name: 'ci', scopes: ['api'], expires_at: '2027-01-31' }] }),
       },
     },
     async (request, reply) => {
