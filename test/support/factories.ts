@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AccessLevel } from '../../src/domain/access-levels.js';
+import { botEmail, botUsername } from '../../src/domain/bot-users.js';
 import { actorOf } from '../../src/services/access.js';
 import { nowIso } from '../../src/services/context.js';
 import { createGroup } from '../../src/services/groups.js';
@@ -84,13 +85,13 @@ export async function signedIn(h: Harness, options: Parameters<typeof makeUser>[
 }
 
 /** A bot user of `group` (as a group access token creates one), a direct member at `level`. */
-export async function makeBot(h: Harness, group: GroupRow, level: number = AccessLevel.MAINTAINER): Promise<UserRow> {
-  const username = `group_${group.id}_bot_${unique()}`;
+export async function makeBot(h: Harness, group: GroupRow, level: number = AccessLevel.MAINTAINER, name = 'Bot'): Promise<UserRow> {
+  const username = botUsername(group.id, randomBytes(16).toString('hex'));
   const now = nowIso(h.ctx);
   const bot = await insertUser(h.ctx.database.db, {
     username,
-    email: `${username}@noreply.tollgate.test`,
-    name: 'Bot',
+    email: botEmail(username, 'tollgate.test'),
+    name,
     state: 'active',
     is_admin: 0,
     external: 0,

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { AccessLevel } from '../../src/domain/access-levels.js';
-import { botEmail, botUsername } from '../../src/domain/bot-users.js';
 import { nowIso } from '../../src/services/context.js';
 import { updateSettings } from '../../src/services/settings.js';
 import { issueToken } from '../../src/services/token-issuance.js';
-import { insertMember } from '../../src/store/repositories/members.js';
-import { insertUser } from '../../src/store/repositories/users.js';
+import { rootGroupId } from '../../src/store/repositories/groups.js';
 import type { GroupRow, TokenRow, UserRow } from '../../src/store/schema.js';
+import { makeBot } from './factories.js';
 import type { Harness } from './harness.js';
 
 export interface GroupToken {
@@ -27,36 +26,13 @@ export async function makeGroupToken(
 ): Promise<GroupToken> {
   const db = h.ctx.database.db;
   const now = nowIso(h.ctx);
-  const username = botUsername(group.id, randomBytes(16).toString('hex'));
   const name = options.name ?? `token-${randomBytes(3).toString('hex')}`;
-  const bot = await insertUser(db, {
-    username,
-    email: botEmail(username, 'tollgate.test'),
-    name,
-    state: 'active',
-    is_admin: 0,
-    external: 0,
-    user_type: 'project_bot',
-    bot_namespace_id: group.id,
-    password_digest: null,
-    created_at: now,
-    updated_at: now,
-  });
-  await insertMember(db, {
-    user_id: bot.id,
-    source_type: 'group',
-    source_id: group.id,
-    access_level: options.accessLevel ?? AccessLevel.MAINTAINER,
-    expires_at: null,
-    created_by_id: null,
-    created_at: now,
-    updated_at: now,
-  });
+  const bot = await makeBot(h, group, options.accessLevel ?? AccessLevel.MAINTAINER, name);
   const issued = await issueToken(
     h.ctx,
     db,
     bot,
-    { name, description: null, scopes: options.scopes ?? ['api'], expiresAt: options.expiresAt, groupId: group.id, previousId: null },
+    { name, description: null, scopes: options.scopes ?? ['api'], expiresAt: options.expiresAt, groupId: rootGroupId(group), previousId: null },
     now,
   );
   return { bot, token: issued.row, plaintext: issued.token };

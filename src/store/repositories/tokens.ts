@@ -82,7 +82,8 @@ export type TokenSort = keyof typeof TOKEN_SORTS;
 
 /** The filters of PersonalAccessTokensFinder (GITLAB-BEHAVIOR §2.1); all optional. */
 export interface TokenFilters {
-  userIds: number[];
+  /** Whose tokens: these users', or everyone's (an administrator's unfiltered list). */
+  userIds: number[] | 'all';
   state?: TokenState;
   revoked?: boolean;
   createdBefore?: string;
@@ -102,7 +103,7 @@ type TokenQuery = SelectQueryBuilder<Schema, 'personal_access_tokens', object>;
 function applyFilters(query: TokenQuery, filters: TokenFilters, now: Date): TokenQuery {
   const today = now.toISOString().slice(0, 10);
   let q = query.where('impersonation', '=', 0);
-  q = filters.userIds.length > 0 ? q.where('user_id', 'in', filters.userIds) : q.where(sql<boolean>`1 = 0`);
+  if (filters.userIds !== 'all') q = filters.userIds.length > 0 ? q.where('user_id', 'in', filters.userIds) : q.where(sql<boolean>`1 = 0`);
   if (filters.state === 'active') q = q.where('revoked', '=', 0).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', today)]));
   if (filters.state === 'inactive') q = q.where((eb) => eb.or([eb('revoked', '=', 1), eb('expires_at', '<=', today)]));
   if (filters.revoked !== undefined) q = q.where('revoked', '=', filters.revoked ? 1 : 0);
