@@ -47,3 +47,14 @@ export function setPaginationHeaders(request: FastifyRequest, reply: FastifyRepl
     link: links.join(', '),
   });
 }
+
+/**
+ * Lists filtered in memory (the visibility rules need every row): sets the pagination headers
+ * for the whole list and returns the requested page of it.
+ */
+export function paginateList<T>(request: FastifyRequest, reply: FastifyReply, externalUrl: string, items: T[]): T[] {
+  // The route's schema has validated page and per_page (PaginationQuery).
+  const page = pageOf(request.query as Parameters<typeof pageOf>[0]);
+  setPaginationHeaders(request, reply, externalUrl, page, items.length);
+  return slicePage(items, page);
+}

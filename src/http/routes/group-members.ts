@@ -14,7 +14,7 @@ import {
 import { inTransaction } from '../../services/transaction.js';
 import { caller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
-import { pageOf, setPaginationHeaders, slicePage } from '../pagination.js';
+import { paginateList } from '../pagination.js';
 import { toMemberJson } from '../presenters/members.js';
 import { DateString, IntegerEnum, PaginationQuery, ResourceIdParams } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
@@ -36,9 +36,7 @@ export async function groupMemberRoutes(app: App, { ctx }: RouteOptions) {
       const members = (await load(db, group)).filter(
         ({ user }) => !search || user.username.toLowerCase().includes(search) || user.name.toLowerCase().includes(search),
       );
-      const page = pageOf(request.query);
-      setPaginationHeaders(request, reply, externalUrl, page, members.length);
-      return slicePage(members, page).map((m) => toMemberJson(m, externalUrl));
+      return paginateList(request, reply, externalUrl, members).map((m) => toMemberJson(m, externalUrl));
     });
   }
   listRoute('/groups/:id/members', 'List the direct members of a group', directGroupMembers);

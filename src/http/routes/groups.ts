@@ -11,9 +11,9 @@ import type { Db } from '../../store/repositories/common.js';
 import type { GroupRow } from '../../store/schema.js';
 import { caller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
-import { pageOf, setPaginationHeaders, slicePage } from '../pagination.js';
+import { paginateList } from '../pagination.js';
 import { toGroupJson } from '../presenters/groups.js';
-import { toProjectJson } from '../presenters/projects.js';
+import { presentProjects } from './projects.js';
 import { IntegerEnum, PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
@@ -75,9 +75,7 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
         .filter(({ group }) => !top_level_only || group.parent_id === null)
         .filter(({ group }) => !search || `${group.name} ${group.path}`.toLowerCase().includes(search.toLowerCase()))
         .map(({ group }) => group);
-      const page = pageOf(request.query);
-      setPaginationHeaders(request, reply, externalUrl, page, groups.length);
-      return presentGroups(db, slicePage(groups, page), externalUrl);
+      return presentGroups(db, paginateList(request, reply, externalUrl, groups), externalUrl);
     },
   );
 
@@ -144,9 +142,7 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
       const { group } = unwrap(await resolveGroup(db, actor, request.params.id));
       const visible = new Set((await visibleGroups(db, actor)).map((g) => g.group.id));
       const children = (await subgroupsOf(db, group)).filter((g) => visible.has(g.id));
-      const page = pageOf(request.query);
-      setPaginationHeaders(request, reply, externalUrl, page, children.length);
-      return presentGroups(db, slicePage(children, page), externalUrl);
+      return presentGroups(db, paginateList(request, reply, externalUrl, children), externalUrl);
     },
   );
 
@@ -168,11 +164,7 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
       const projects = (await visibleProjects(db, actor))
         .filter((p) => (include_subgroups ? traversalIds(p.group).includes(group.id) : p.group.id === group.id))
         .filter((p) => !search || p.project.name.toLowerCase().includes(search.toLowerCase()));
-      const page = pageOf(request.query);
-      setPaginationHeaders(request, reply, externalUrl, page, projects.length);
-      const shown = slicePage(projects, page);
-      const names = await groupFullNames(db, shown.map((p) => p.group));
-      return shown.map((p) => toProjectJson(p.project, p.group, names.get(p.group.id) ?? p.group.name, externalUrl));
+      return presentProjects(db, paginateList(request, reply, externalUrl, projects), externalUrl);
     },
   );
 }

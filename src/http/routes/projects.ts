@@ -7,7 +7,7 @@ import { createProjectRepository } from '../../services/repositories.js';
 import { inTransaction } from '../../services/transaction.js';
 import { caller } from '../plugins/auth.js';
 import { paramError, unwrap } from '../plugins/errors.js';
-import { pageOf, setPaginationHeaders, slicePage } from '../pagination.js';
+import { paginateList } from '../pagination.js';
 import { toProjectJson } from '../presenters/projects.js';
 import { PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
@@ -46,9 +46,7 @@ export async function projectRoutes(app: App, { ctx }: RouteOptions) {
         .filter((p) => !membership || p.level > 0)
         .filter((p) => !visibility || p.project.visibility === visibility)
         .filter((p) => !search || p.project.name.toLowerCase().includes(search.toLowerCase()));
-      const page = pageOf(request.query);
-      setPaginationHeaders(request, reply, externalUrl, page, projects.length);
-      return presentProjects(db, slicePage(projects, page), externalUrl);
+      return presentProjects(db, paginateList(request, reply, externalUrl, projects), externalUrl);
     },
   );
 
