@@ -73,11 +73,12 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' && /^[\w.-]{1,64}$/.test(req.headers['x-request-id']) ? req.headers['x-request-id'] : randomUUID()),
     requestIdHeader: false,
     // Requests the router cannot even read (an undecodable URL): GitLab's shape, our request id.
+    // Fastify's message quotes the raw URL, secrets and all: log and answer without it.
     frameworkErrors: (error, request, reply) => {
       const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-      request.log.info({ err: error }, 'request refused before routing');
+      request.log.info({ code: error.code, url: redactUrl(request.url) }, 'request refused before routing');
       const raw = reply as unknown as FastifyReply;
-      void raw.code(status).header('x-request-id', request.id).send({ message: `${status} ${STATUS_CODES[status] ?? 'Bad Request'} - ${error.message}` });
+      void raw.code(status).header('x-request-id', request.id).send({ message: `${status} ${STATUS_CODES[status] ?? 'Bad Request'}` });
     },
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     routerOptions: { maxParamLength: 1024 },
