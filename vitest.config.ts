@@ -4,6 +4,10 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     pool: 'forks',
+    // Vitest would use one fork on a 2-core machine; most of this suite waits on PostgreSQL,
+    // git, child processes and a browser rather than on the CPU, so three files run at once.
+    maxWorkers: 3,
+    minWorkers: 1,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
