@@ -86,9 +86,28 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
     provider: migrationProvider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // Kysely's introspection calls has_schema_privilege() and pg_get_serial_sequence() on every
+    // schema and table in the catalog: one that another deployment drops at that moment fails
+    // the query. Migrations run in one transaction, so nothing was applied; try again.
+    if (attempt < MIGRATION_ATTEMPTS && isDroppedElsewhere(error, schema)) {
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      continue;
+    }
+    throw error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+const MIGRATION_ATTEMPTS = 20;
+const UNDEFINED_SCHEMA = '3F000';
+const UNDEFINED_TABLE = '42P01';
+
+function isDroppedElsewhere(error: unknown, ours: string | undefined): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if (code !== UNDEFINED_SCHEMA && code !== UNDEFINED_TABLE) return false;
+  return ours === undefined || !String(message).includes(`"${ours}`);
 }
 
 async function currentSchema(database: Database): Promise<string | undefined> {
