@@ -1,8 +1,7 @@
 import { decideGitAccess, GIT_MESSAGES, operationOf, type GitService } from '../domain/git-access.js';
-import { findGroupByFullPath } from '../store/repositories/groups.js';
-import { findProjectInGroup } from '../store/repositories/projects.js';
-import type { GroupRow, ProjectRow, UserRow } from '../store/schema.js';
-import { actorOf, projectAccessLevel } from './access.js';
+import { gitLookupFor } from '../store/repositories/git-lookup.js';
+import type { UserRow } from '../store/schema.js';
+import { actorOf } from './access.js';
 import { authenticateToken } from './authenticate.js';
 import type { ServiceContext } from './context.js';
 import { clearGitAuthFailures, ipAuthState, recordGitAuthFailure } from './git-auth-ban.js';
@@ -68,20 +67,14 @@ async function authenticateGitCaller(ctx: ServiceContext, request: GitRequest): 
   return { kind: 'user', user: outcome.user, token: outcome.token };
 }
 
-async function findProject(ctx: ServiceContext, groupFullPath: string, projectPath: string): Promise<{ group: GroupRow; project: ProjectRow } | null> {
-  const db = ctx.database.db;
-  const group = await findGroupByFullPath(db, groupFullPath);
-  const project = group && (await findProjectInGroup(db, group.id, projectPath));
-  return group && project ? { group, project } : null;
-}
-
 /** Who may pull or push this repository (§3.5): the decision, or GitLab's refusal. */
 export async function authorizeGitRequest(ctx: ServiceContext, request: GitRequest): Promise<GitAuthorization> {
   // Independent lookups, side by side (on PostgreSQL they are separate round trips).
-  const [caller, found] = await Promise.all([authenticateGitCaller(ctx, request), findProject(ctx, request.groupFullPath, request.projectPath)]);
+  const lookup = gitLookupFor(ctx.database);
+  const [caller, found] = await Promise.all([authenticateGitCaller(ctx, request), lookup.project(request.groupFullPath, request.projectPath)]);
   if (caller.kind === 'refused') return caller.refusal;
   const user = caller.kind === 'user' ? caller.user : null;
-  const level = found && user ? await projectAccessLevel(ctx.database.db, user.id, found.project, found.group) : 0;
+  const level = found && user ? await lookup.memberLevel(user.id, found.project, found.group) : 0;
   const decision = decideGitAccess(
     operationOf(request.service),
     caller.kind === 'user' ? { actor: actorOf(caller.user), scopes: caller.token.scopes } : null,
