@@ -1,11 +1,12 @@
 import { deliverMail, type MailDeliveryOptions } from '../mail/delivery.js';
 import type { ServiceContext } from '../services/context.js';
 import { runExpiringTokens, type ExpiringTokensOptions } from '../services/expiring-tokens.js';
+import { cleanUpSessions } from '../services/sessions.js';
 import { runTokenRetention, type RetentionOptions } from '../services/token-retention.js';
 import { deliverWebhooks, type WebhookDeliveryOptions } from '../services/webhooks.js';
 import { withJobLock } from './lock.js';
 
-export const JOB_NAMES = ['expiring-tokens', 'inactive-token-retention', 'mail-delivery', 'webhook-delivery'] as const;
+export const JOB_NAMES = ['expiring-tokens', 'inactive-token-retention', 'mail-delivery', 'webhook-delivery', 'session-cleanup'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export const isJobName = (name: string): name is JobName => (JOB_NAMES as readonly string[]).includes(name);
@@ -46,6 +47,11 @@ export const JOBS: Record<JobName, JobDefinition> = {
     schedule: '*/5 * * * * *',
     description: 'Posts queued webhook events, with retries, every 5 seconds',
     run: (ctx, options) => deliverWebhooks(ctx, options.webhooks),
+  },
+  'session-cleanup': {
+    schedule: '30 0 * * *',
+    description: 'Removes expired web sessions and failed sign-ins older than the throttle window, daily at 00:30 UTC',
+    run: (ctx) => cleanUpSessions(ctx),
   },
 };
 

@@ -10,6 +10,7 @@ import {
   SESSION_IDLE_TIMEOUT_MS,
   SESSION_TOUCH_INTERVAL_MS,
   SIGN_IN_FAILURE_WINDOW_MS,
+  cleanUpSessions,
   signIn,
   signOut,
   touchSession,
@@ -101,6 +102,30 @@ describe.each(TEST_DIALECTS)('sessions (%s)', (dialect) => {
       expect(await authenticateSession(h.ctx, sessionId)).not.toBeNull();
       h.clock.set(new Date(start + 2 * SESSION_IDLE_TIMEOUT_MS - 1000));
       expect(await authenticateSession(h.ctx, sessionId)).toBeNull();
+    } finally {
+      h.clock.set(new Date(NOW));
+    }
+  });
+
+  it('the session-cleanup job removes expired sessions and stale failed sign-ins, and nothing live', async () => {
+    const db = h.ctx.database.db;
+    const start = h.clock.now().getTime();
+    try {
+      const old = await signedIn('root', TEST_ROOT_PASSWORD);
+      await attempt('someone-who-never-returns', 'wrong');
+      h.clock.set(new Date(start + SESSION_IDLE_TIMEOUT_MS + 1000));
+      const fresh = await signedIn('root', TEST_ROOT_PASSWORD);
+      await attempt('someone-else', 'wrong');
+      const report = await cleanUpSessions(h.ctx);
+      expect(report.sessions).toBeGreaterThanOrEqual(1);
+      expect(report.signInFailures).toBeGreaterThanOrEqual(1);
+      expect(await authenticateSession(h.ctx, fresh.sessionId)).not.toBeNull();
+      expect(await authenticateSession(h.ctx, old.sessionId)).toBeNull();
+      const expired = await db.selectFrom('sessions').select('id').where('expires_at', '<=', h.clock.now().toISOString()).execute();
+      expect(expired).toEqual([]);
+      const logins = (await db.selectFrom('sign_in_failures').select('login').execute()).map((r) => r.login);
+      expect(logins).toContain('someone-else');
+      expect(logins).not.toContain('someone-who-never-returns');
     } finally {
       h.clock.set(new Date(NOW));
     }

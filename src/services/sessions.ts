@@ -10,6 +10,8 @@ import {
   recentSignInFailures,
   touchSessionRow,
   type SessionRow,
+  deleteExpiredSessions,
+  deleteSignInFailuresUpTo,
 } from '../store/repositories/sessions.js';
 import type { UserRow } from '../store/schema.js';
 import { nowIso, type ServiceContext } from './context.js';
@@ -130,4 +132,17 @@ export async function touchSession(ctx: ServiceContext, session: AuthenticatedSe
 
 export async function signOut(ctx: ServiceContext, sessionId: string): Promise<void> {
   await deleteSessionByDigest(ctx.database.db, sessionDigest(ctx, sessionId));
+}
+
+/**
+ * The session-cleanup job: expired sessions and failed sign-ins older than the throttle window
+ * would otherwise stay until their user signs in again, or forever for logins that never do.
+ */
+export async function cleanUpSessions(ctx: ServiceContext): Promise<{ sessions: number; signInFailures: number }> {
+  const now = ctx.clock.now();
+  const db = ctx.database.db;
+  return {
+    sessions: await deleteExpiredSessions(db, now.toISOString()),
+    signInFailures: await deleteSignInFailuresUpTo(db, new Date(now.getTime() - SIGN_IN_FAILURE_WINDOW_MS).toISOString()),
+  };
 }

@@ -41,3 +41,11 @@ export const clearSignInFailures = (db: Db, login: string, ip: string, before?: 
   if (before !== undefined) query = query.where('failed_at', '<=', before);
   return query.execute();
 };
+
+/** Every session past its expiry, whoever it belongs to (the cleanup job). */
+export const deleteExpiredSessions = async (db: Db, now: string): Promise<number> =>
+  Number((await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows);
+
+/** Failed sign-ins too old to count towards any throttle. */
+export const deleteSignInFailuresUpTo = async (db: Db, before: string): Promise<number> =>
+  Number((await db.deleteFrom('sign_in_failures').where('failed_at', '<=', before).executeTakeFirst()).numDeletedRows);
