@@ -2,7 +2,7 @@ import { AccessLevel, isAssignableAccessLevel } from '../domain/access-levels.js
 import { canManageMembers, effectiveLevel, type Actor } from '../domain/permissions.js';
 import { badRequest, fail, forbidden, notFound, ok, type Result } from '../domain/result.js';
 import type { Db } from '../store/repositories/common.js';
-import { traversalIds } from '../store/repositories/groups.js';
+import { lockGroupMembership, traversalIds } from '../store/repositories/groups.js';
 import { deleteMember, findGroupMembershipsOfUser, findMember, findMembersOfSources, insertMember, updateMember } from '../store/repositories/members.js';
 import { findUserById } from '../store/repositories/users.js';
 import type { MemberRow, UserRow } from '../store/schema.js';
@@ -97,6 +97,7 @@ export async function addGroupMember(db: Db, actor: Actor, resolved: ResolvedGro
 export async function changeGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, input: MemberInput, now: string): Promise<Result<MemberWithUser>> {
   const allowed = checkRoleChange(actor, resolved, input.accessLevel);
   if (!allowed.ok) return allowed;
+  await lockGroupMembership(db, resolved.group.id);
   const existing = isRecordId(input.userId) ? await findMember(db, 'group', resolved.group.id, input.userId) : undefined;
   const user = existing && (await findUserById(db, existing.user_id));
   if (!existing || !user) return notFound('Member');
@@ -111,6 +112,7 @@ export async function changeGroupMember(db: Db, actor: Actor, resolved: Resolved
 }
 
 export async function removeGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, userId: number): Promise<Result<null>> {
+  await lockGroupMembership(db, resolved.group.id);
   const existing = isRecordId(userId) ? await findMember(db, 'group', resolved.group.id, userId) : undefined;
   // Anyone may leave; removing others is for those who manage members.
   if (userId !== actor.id && !canManageMembers(actor, 'group', resolved.level)) return forbidden();

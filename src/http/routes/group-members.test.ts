@@ -239,6 +239,27 @@ describe.each(TEST_DIALECTS)('group member routes (%s)', (dialect) => {
       expect((await solo.api.delete(`/api/v4/groups/${group.id}/members/${solo.user.id}`)).statusCode).toBe(204);
     });
 
+    it('two Owners demoting or removing each other at the same moment: one wins, an Owner always remains', async () => {
+      for (let round = 0; round < 10; round++) {
+        const [a, b] = await Promise.all([signedIn(h), signedIn(h)]);
+        const group = await makeGroup(h, a.user, { path: `duel-${round}` });
+        await setRole(h, { group }, b.user, AccessLevel.OWNER);
+        const members = `/api/v4/groups/${group.id}/members`;
+        const answers = await Promise.all(
+          round % 2 === 0
+            ? [a.api.put(`${members}/${b.user.id}`, { access_level: 40 }), b.api.put(`${members}/${a.user.id}`, { access_level: 40 })]
+            : [a.api.delete(`${members}/${b.user.id}`), b.api.delete(`${members}/${a.user.id}`)],
+        );
+        const [winner, loser] = answers.map((r) => r.statusCode).sort();
+        expect(winner).toBe(round % 2 === 0 ? 200 : 204);
+        // Refused by the last-Owner rule, or, once removed, no longer able to see the private group.
+        expect([403, 404]).toContain(loser);
+        const asRoot = client(h, (await makePat(h, h.root)).token);
+        const owners = (await asRoot.get(members)).json().filter((m: Member) => m.access_level === AccessLevel.OWNER);
+        expect(owners, `round ${round}`).toHaveLength(1);
+      }
+    });
+
     it('a user who is not a member is 404 "404 Member Not Found"', async () => {
       const res = await owner.api.delete(`/api/v4/groups/${top.id}/members/${outsider.user.id}`);
       expect(res.statusCode).toBe(404);

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { GroupRow, GroupUpdate } from '../schema.js';
 import type { Db } from './common.js';
 
@@ -67,3 +67,14 @@ export const findChildren = (db: Db, groupId: number): Promise<GroupRow[]> =>
   db.selectFrom('groups').selectAll().where('parent_id', '=', groupId).orderBy('id').execute();
 
 export const listAllGroups = (db: Db): Promise<GroupRow[]> => db.selectFrom('groups').selectAll().orderBy('id').execute();
+
+/**
+ * Serialises changes to one group's members until the transaction ends: two Owners demoting each
+ * other at the same moment must not both pass the last-Owner check. SQLite runs one transaction
+ * at a time already; PostgreSQL takes the group's row lock.
+ */
+export async function lockGroupMembership(db: Db, groupId: number): Promise<void> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+    await db.selectFrom('groups').select('id').where('id', '=', groupId).forUpdate().execute();
+  }
+}
