@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../../test/support/databases.js';
 import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole } from '../../test/support/factories.js';
-import { makeGroupToken, makeRepositoryProject, scratchDir } from '../../test/support/git-factories.js';
+import { makeGroupToken, makeRepositoryProject } from '../../test/support/git-factories.js';
 import { createHarness, type Harness } from '../../test/support/harness.js';
 import { GIT_MESSAGES, type GitService } from '../domain/git-access.js';
 import { updateUser } from '../store/repositories/users.js';
@@ -10,17 +10,15 @@ import { authorizeGitRequest, type GitCredentials } from './git-access.js';
 
 describe.each(TEST_DIALECTS)('authorizeGitRequest (%s)', (dialect) => {
   let h: Harness;
-  const data = scratchDir('tollgate-data-');
   let group: GroupRow;
   let project: ProjectRow;
   beforeAll(async () => {
-    h = await createHarness(dialect, { config: { dataDir: data.path } });
+    h = await createHarness(dialect);
     group = await makeGroup(h, await makeUser(h), { visibility: 'internal' });
     ({ project } = await makeRepositoryProject(h, group, { visibility: 'internal' }));
   });
   afterAll(async () => {
     await h.close();
-    data.remove();
   });
 
   const basic = (token: string): GitCredentials => ({ kind: 'basic', username: 'any', password: token });

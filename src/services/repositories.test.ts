@@ -45,13 +45,11 @@ describe('repository paths', () => {
 
 describe.each(TEST_DIALECTS)('repositories on disk (%s)', (dialect) => {
   let h: Harness;
-  const data = scratchDir('tollgate-data-');
   beforeAll(async () => {
-    h = await createHarness(dialect, { config: { dataDir: data.path } });
+    h = await createHarness(dialect);
   });
   afterAll(async () => {
     await h.close();
-    data.remove();
   });
 
   it('creates a bare repository for a project, and a group removal takes those of its subgroups too', async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessLevel, makePat, makeUser, setRole } from '../support/factories.js';
 import { TEST_ROOT_PASSWORD } from '../support/harness.js';
 import { startServer, type ServerHarness } from '../support/server.js';
-import { ensureWebBuild, fitsWidth, isFocused, launchChromium, screenshot, signInThroughUi, tabTo, watchForPageProblems } from './browser.js';
+import { ensureWebBuild, fitsWidth, isFocused, openBrowserPage, screenshot, signInThroughUi, tabTo } from './browser.js';
 
 const TOKEN_FIELD = 'Your new group access token';
 const GROUP = 'acme-platform';
@@ -38,12 +38,8 @@ describe('web UI: group access tokens (sqlite)', () => {
     ensureWebBuild();
     server = await startServer('sqlite', { now: new Date().toISOString() });
     rootToken = (await makePat(server, server.root)).token;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(10_000);
+    ({ browser, context, page, problems } = await openBrowserPage());
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    page = await context.newPage();
-    problems = watchForPageProblems(page);
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { WEB_ROOT } from '../../src/http/plugins/web.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,6 +64,15 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** Problems the page reports: script errors and Content-Security-Policy violations. */
+/** A desktop-sized page in a fresh browser, with its console errors and CSP violations collected. */
+export async function openBrowserPage(): Promise<{ browser: Browser; context: BrowserContext; page: Page; problems: string[] }> {
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  return { browser, context, page, problems: watchForPageProblems(page) };
+}
+
 export function watchForPageProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -4,7 +4,7 @@ import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole } from '../support/factories.js';
 import { TEST_ROOT_PASSWORD } from '../support/harness.js';
 import { startServer, type ServerHarness } from '../support/server.js';
-import { ensureWebBuild, fitsWidth, launchChromium, screenshot, signInThroughUi, watchForPageProblems } from './browser.js';
+import { ensureWebBuild, fitsWidth, openBrowserPage, screenshot, signInThroughUi } from './browser.js';
 
 /**
  * The web UI's pages other than access tokens: sign-in, groups, group, general settings, admin
@@ -26,11 +26,7 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
     // The browser's clock is real, so the server's starts at the real time too.
     server = await startServer('sqlite', { now: new Date().toISOString() });
     rootToken = (await makePat(server, server.root)).token;
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(10_000);
-    page = await context.newPage();
-    problems = watchForPageProblems(page);
+    ({ browser, context, page, problems } = await openBrowserPage());
   });
   afterAll(async () => {
     await browser?.close();

@@ -11,7 +11,6 @@ import { basicAuth, FLUSH, pktLine, rawRequest } from './http.js';
 
 describe.each(TEST_DIALECTS)('Git over HTTPS: bad input (%s)', (dialect) => {
   let s: ServerHarness;
-  const data = scratchDir('tollgate-data-');
   const home = scratchDir('tollgate-client-');
   const env = gitClientEnv(home.path);
   let repository: string;
@@ -19,7 +18,7 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: bad input (%s)', (dialect) => {
   let head: string;
 
   beforeAll(async () => {
-    s = await startServer(dialect, { config: { dataDir: data.path } });
+    s = await startServer(dialect);
     const group = await makeGroup(s, await makeUser(s));
     const { project, path } = await makeRepositoryProject(s, group);
     await seedHistory(path, { commits: 2, env });
@@ -27,13 +26,12 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: bad input (%s)', (dialect) => {
     repository = `${group.full_path}/${project.path}.git`;
     ({ token } = await makeGroupToken(s, group, { scopes: ['write_repository'], level: AccessLevel.OWNER }));
     // A repository beside the repositories root, which no request may ever reach.
-    const canary = join(data.path, 'secret.git');
+    const canary = join(s.ctx.config.dataDir, 'secret.git');
     await initBareRepository(canary);
     await seedHistory(canary, { commits: 1, env });
   });
   afterAll(async () => {
     await s.close();
-    data.remove();
     home.remove();
   });
 
@@ -49,7 +47,7 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: bad input (%s)', (dialect) => {
       `/%2E%2E/secret.git/info/refs${service}`,
       `/${repository.replace('/', '%2F')}/info/refs${service}`,
       `/${repository.replace('.git', '%00.git')}/info/refs${service}`,
-      `//${data.path.slice(1)}/secret.git/info/refs${service}`,
+      `//${s.ctx.config.dataDir.slice(1)}/secret.git/info/refs${service}`,
       `/${repository.split('/')[0]}//secret.git/info/refs${service}`,
       `/.git/secret.git/info/refs${service}`,
       `/${repository.replace('/', '\\')}/info/refs${service}`,

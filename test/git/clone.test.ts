@@ -10,7 +10,6 @@ import { startServer, type ServerHarness } from '../support/server.js';
 
 describe.each(TEST_DIALECTS)('Git over HTTPS: clone (%s)', (dialect) => {
   let s: ServerHarness;
-  const data = scratchDir('tollgate-data-');
   const home = scratchDir('tollgate-client-');
   const env = gitClientEnv(home.path);
   let groupA: GroupRow;
@@ -26,7 +25,7 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: clone (%s)', (dialect) => {
   const commitCount = async (dir: string) => Number((await runGit(['-C', dir, 'rev-list', '--count', 'HEAD'], { env })).stdout.trim());
 
   beforeAll(async () => {
-    s = await startServer(dialect, { config: { dataDir: data.path } });
+    s = await startServer(dialect);
     const owner = await makeUser(s);
     groupA = await makeGroup(s, owner, { visibility: 'internal' });
     groupB = await makeGroup(s, owner, { visibility: 'internal' });
@@ -36,7 +35,6 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: clone (%s)', (dialect) => {
   });
   afterAll(async () => {
     await s.close();
-    data.remove();
     home.remove();
   });
 

@@ -10,14 +10,13 @@ const HOUR_MS = 3600 * 1000;
 
 describe.each(TEST_DIALECTS)('Git over HTTPS: failed-authentication ban (%s)', (dialect) => {
   let s: ServerHarness;
-  const data = scratchDir('tollgate-data-');
   const home = scratchDir('tollgate-client-');
   const env = gitClientEnv(home.path);
   let repository: string;
   let token: string;
 
   beforeAll(async () => {
-    s = await startServer(dialect, { config: { dataDir: data.path } });
+    s = await startServer(dialect);
     const group = await makeGroup(s, await makeUser(s));
     const { project, path } = await makeRepositoryProject(s, group);
     await seedHistory(path, { commits: 1, env });
@@ -26,7 +25,6 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: failed-authentication ban (%s)', (
   });
   afterAll(async () => {
     await s.close();
-    data.remove();
     home.remove();
   });
 

@@ -14,7 +14,6 @@ import { basicAuth, FLUSH, pktLine } from './http.js';
 
 describe.each(TEST_DIALECTS)('Git over HTTPS: push (%s)', (dialect) => {
   let s: ServerHarness;
-  const data = scratchDir('tollgate-data-');
   const home = scratchDir('tollgate-client-');
   const env = gitClientEnv(home.path);
   let group: GroupRow;
@@ -38,12 +37,11 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: push (%s)', (dialect) => {
   const push = (dir: string) => runGit(['-C', dir, 'push', 'origin', 'main'], { env });
 
   beforeAll(async () => {
-    s = await startServer(dialect, { config: { dataDir: data.path } });
+    s = await startServer(dialect);
     group = await makeGroup(s, await makeUser(s));
   });
   afterAll(async () => {
     await s.close();
-    data.remove();
     home.remove();
   });
 

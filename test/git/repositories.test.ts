@@ -3,18 +3,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_DIALECTS } from '../support/databases.js';
 import { makeGroup, makePat, makeUser } from '../support/factories.js';
-import { scratchDir } from '../support/git-factories.js';
 import { client, createHarness, type Harness } from '../support/harness.js';
 
 describe.each(TEST_DIALECTS)('project repositories through the API (%s)', (dialect) => {
   let h: Harness;
-  const data = scratchDir('tollgate-data-');
   beforeAll(async () => {
-    h = await createHarness(dialect, { config: { dataDir: data.path } });
+    h = await createHarness(dialect);
   });
   afterAll(async () => {
     await h.close();
-    data.remove();
   });
 
   it('POST /projects creates <data dir>/repositories/<group full path>/<project path>.git; DELETE /groups/:id removes the repositories of the group and its subgroups', async () => {
@@ -30,7 +27,7 @@ describe.each(TEST_DIALECTS)('project repositories through the API (%s)', (diale
     await create(top.id, 'app');
     await create(sub.id, 'lib');
     await create(keep.id, 'tool');
-    const root = join(data.path, 'repositories');
+    const root = join(h.ctx.config.dataDir, 'repositories');
     const repos = [join(root, 'Top/app.git'), join(root, 'Top/sub/lib.git'), join(root, 'keep/tool.git')];
     for (const repo of repos) expect(existsSync(join(repo, 'HEAD')), repo).toBe(true);
 
@@ -45,6 +42,6 @@ describe.each(TEST_DIALECTS)('project repositories through the API (%s)', (diale
     const outsider = await makePat(h, await makeUser(h), { scopes: ['api'] });
     const res = await client(h, outsider.token).post('/api/v4/projects', { name: 'x', path: 'x', namespace_id: group.id });
     expect(res.statusCode).toBe(404);
-    expect(existsSync(join(data.path, 'repositories', 'refused'))).toBe(false);
+    expect(existsSync(join(h.ctx.config.dataDir, 'repositories', 'refused'))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { api, type Group } from '../api';
 import { toApiError } from '../hooks';
-import { Notice, SelectField, TextField, focusFirstError, validateForm } from './fields';
+import { Notice, SelectField, TextField, focusFirstError, showServerError, validateForm } from './fields';
 
 const PATH_PATTERN = '[a-zA-Z0-9_][a-zA-Z0-9_.\\-]*';
 
@@ -48,10 +48,7 @@ export function NewGroupForm({ parent, onCreated, onCancel }: { parent?: Group; 
       onCreated(await api.post<Group>('/groups', { name, path: shownPath, visibility, ...(parent ? { parent_id: parent.id } : {}) }));
     } catch (error) {
       const { field, text } = fieldError(toApiError(error).reason);
-      if (field) {
-        setErrors({ [field]: text });
-        focusFirstError(target, { [field]: text });
-      } else setFailure(text);
+      showServerError(target, field, text, setErrors, setFailure);
       setPending(false);
     }
   };

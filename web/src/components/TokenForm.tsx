@@ -3,7 +3,7 @@ import { GROUP_ACCESS_TOKEN_SCOPES, SCOPE_DESCRIPTIONS } from '../../../src/doma
 import { api, groupApiPath, type Group, type NewAccessToken } from '../api';
 import { ASSIGNABLE_ACCESS_LEVELS, roleName, utcDatePlusDays } from '../format';
 import { toApiError } from '../hooks';
-import { FieldError, Notice, SelectField, TextArea, TextField, focusFirstError, validateForm } from './fields';
+import { FieldError, Notice, SelectField, TextArea, TextField, focusFirstError, showServerError, validateForm } from './fields';
 
 /** GitLab's UI suggests an expiry 30 days ahead. */
 const DEFAULT_EXPIRY_DAYS = 30;
@@ -62,11 +62,7 @@ export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProp
       onCreated(created);
     } catch (error) {
       const reason = toApiError(error).reason;
-      const field = fieldOf(reason);
-      if (field) {
-        setErrors({ [field]: reason });
-        focusFirstError(target, { [field]: reason });
-      } else setFailure(reason);
+      showServerError(target, fieldOf(reason), reason, setErrors, setFailure);
       setPending(false);
     }
   };

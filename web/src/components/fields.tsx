@@ -21,65 +21,78 @@ interface FieldProps {
   error?: string | undefined;
 }
 
-export function TextField({ id, label, hint, error, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+/** What every control of a field carries: its id and name, and the hint and error it is described by. */
+function controlAttributes({ id, hint, error }: FieldProps) {
+  return { id, name: id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy(id, hint, error) };
+}
+
+function FieldHelp({ id, hint, error }: FieldProps) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input id={id} name={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, hint, error)} {...input} />
+    <>
       {hint ? (
         <p className="hint" id={`${id}-hint`}>
           {hint}
         </p>
       ) : null}
       <FieldError id={id} error={error} />
+    </>
+  );
+}
+
+/** Label above, control, then its hint and error. */
+function Field({ children, ...field }: FieldProps & { children: ReactNode }) {
+  return (
+    <div className="field">
+      <label htmlFor={field.id}>{field.label}</label>
+      {children}
+      <FieldHelp {...field} />
     </div>
   );
 }
 
-export function TextArea({ id, label, hint, error, ...input }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextField({ id, label, hint, error, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  const field = { id, label, hint, error };
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea id={id} name={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, hint, error)} {...input} />
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      <FieldError id={id} error={error} />
-    </div>
+    <Field {...field}>
+      <input {...controlAttributes(field)} {...input} />
+    </Field>
+  );
+}
+
+/** A whole number of at least 1 (days, attempts, seconds): a text field with the numeric keyboard. */
+export function NumberField(props: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return <TextField type="number" inputMode="numeric" min={1} step={1} {...props} />;
+}
+
+export function TextArea({ id, label, hint, error, ...input }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const field = { id, label, hint, error };
+  return (
+    <Field {...field}>
+      <textarea {...controlAttributes(field)} {...input} />
+    </Field>
   );
 }
 
 export function SelectField({ id, label, hint, error, children, ...select }: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
+  const field = { id, label, hint, error };
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} name={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, hint, error)} {...select}>
+    <Field {...field}>
+      <select {...controlAttributes(field)} {...select}>
         {children}
       </select>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      <FieldError id={id} error={error} />
-    </div>
+    </Field>
   );
 }
 
+/** The box first, its label beside it. */
 export function CheckboxField({ id, label, hint, error, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  const field = { id, label, hint, error };
   return (
     <div className="field checkbox">
-      <input type="checkbox" id={id} name={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy(id, hint, error)} {...input} />
+      <input type="checkbox" {...controlAttributes(field)} {...input} />
       <div>
         <label htmlFor={id}>{label}</label>
-        {hint ? (
-          <p className="hint" id={`${id}-hint`}>
-            {hint}
-          </p>
-        ) : null}
-        <FieldError id={id} error={error} />
+        <FieldHelp {...field} />
       </div>
     </div>
   );
@@ -119,6 +132,25 @@ export function validateForm(form: HTMLFormElement): Record<string, string> {
 }
 
 /** Moves focus to the first field that has an error (by field id). */
+/**
+ * A server refusal where it belongs: next to the field it concerns, which takes the focus, or
+ * above the form when it concerns no field.
+ */
+export function showServerError(
+  form: HTMLFormElement,
+  field: string | null,
+  text: string,
+  setErrors: (errors: Record<string, string>) => void,
+  setFailure: (text: string) => void,
+): void {
+  if (field) {
+    setErrors({ [field]: text });
+    focusFirstError(form, { [field]: text });
+  } else {
+    setFailure(text);
+  }
+}
+
 export function focusFirstError(form: HTMLFormElement | null, errors: Record<string, string | undefined>): void {
   if (!form) return;
   for (const element of Array.from(form.elements)) {

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, type InstanceSettings } from '../api';
-import { CheckboxField, Notice, PageHeading, SelectField, TextField, focusFirstError, validateForm } from '../components/fields';
+import { CheckboxField, Notice, NumberField, PageHeading, SelectField, TextField, focusFirstError, validateForm } from '../components/fields';
 import { toApiError, useLoad, useSession, useTitle } from '../hooks';
 
 type Key = keyof Pick<
@@ -119,16 +119,12 @@ function SettingsForm({ initial }: { initial: InstanceSettings }) {
           className="mono"
           error={errors.personal_access_token_prefix}
         />
-        <TextField
+        <NumberField
           id="max_personal_access_token_lifetime"
           label="Maximum allowable lifetime for access tokens (days)"
           hint="1 to 400. Tokens created without an expiration date get this lifetime."
-          type="number"
-          inputMode="numeric"
           required
-          min={1}
           max={400}
-          step={1}
           defaultValue={initial.max_personal_access_token_lifetime}
           error={errors.max_personal_access_token_lifetime}
         />
@@ -139,14 +135,10 @@ function SettingsForm({ initial }: { initial: InstanceSettings }) {
           defaultChecked={initial.require_personal_access_token_expiry}
           error={errors.require_personal_access_token_expiry}
         />
-        <TextField
+        <NumberField
           id="inactive_resource_access_tokens_delete_after_days"
           label="Inactive group and project access token retention (days)"
           hint="Bot users whose tokens have all been revoked or expired for this many days are removed. Leave blank to keep them forever."
-          type="number"
-          inputMode="numeric"
-          min={1}
-          step={1}
           defaultValue={initial.inactive_resource_access_tokens_delete_after_days ?? ''}
           error={errors.inactive_resource_access_tokens_delete_after_days}
         />
@@ -171,36 +163,24 @@ function SettingsForm({ initial }: { initial: InstanceSettings }) {
           error={errors.git_auth_ban_enabled}
         />
         <div className="field-row">
-          <TextField
+          <NumberField
             id="git_auth_ban_max_attempts"
             label="Failed attempts before a ban"
-            type="number"
-            inputMode="numeric"
             required
-            min={1}
-            step={1}
             defaultValue={initial.git_auth_ban_max_attempts}
             error={errors.git_auth_ban_max_attempts}
           />
-          <TextField
+          <NumberField
             id="git_auth_ban_find_time_seconds"
             label="Counting period (seconds)"
-            type="number"
-            inputMode="numeric"
             required
-            min={1}
-            step={1}
             defaultValue={initial.git_auth_ban_find_time_seconds}
             error={errors.git_auth_ban_find_time_seconds}
           />
-          <TextField
+          <NumberField
             id="git_auth_ban_duration_seconds"
             label="Ban duration (seconds)"
-            type="number"
-            inputMode="numeric"
             required
-            min={1}
-            step={1}
             defaultValue={initial.git_auth_ban_duration_seconds}
             error={errors.git_auth_ban_duration_seconds}
           />
