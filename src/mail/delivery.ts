@@ -1,6 +1,6 @@
 import { afterFailure, DELIVERY_CLAIM_MS, describeError, isConnectionFailure, isPermanentSmtpError, type SmtpErrorFacts } from '../domain/delivery-retry.js';
 import type { ServiceContext } from '../services/context.js';
-import { claimRow, findDueRows, markRowFailedAttempt, markRowSent } from '../store/repositories/outbox.js';
+import { claimRow, findDueRows, markRowFailedAttempt, markRowSent } from '../store/repositories/lifecycle.js';
 import { createMailTransport, type MailTransport, type MailTransportOptions } from './transport.js';
 
 export interface MailDeliveryOptions {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import '../store/schema-lifecycle.js';
 import type { Db } from '../store/repositories/common.js';
-import { queueState, type QueueState } from '../store/repositories/outbox.js';
+import { queueState, type QueueState } from '../store/repositories/lifecycle.js';
 import type { MailOutboxRow } from '../store/schema-lifecycle.js';
 
 /** A rendered email for one recipient. */

@@ -1,7 +1,6 @@
 import type { Actor } from '../domain/permissions.js';
 import type { Db } from '../store/repositories/common.js';
-import { traversalIds } from '../store/repositories/groups.js';
-import { findGroupMembershipsOfUser, findMember, findMembershipsOfUser } from '../store/repositories/members.js';
+import { traversalIds, findGroupMembershipsOfUser, findMember, findMembershipsOfUser } from '../store/repositories/groups.js';
 import type { GroupRow, ProjectRow, UserRow } from '../store/schema.js';
 
 export function actorOf(user: UserRow): Actor {

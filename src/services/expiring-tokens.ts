@@ -14,9 +14,8 @@ import {
   recordNotices,
   takeNoticesOf,
   type DueToken,
-} from '../store/repositories/expiry-notices.js';
-import { findGroupById, findGroupsByIds, traversalIds } from '../store/repositories/groups.js';
-import { findMembersOfSources } from '../store/repositories/members.js';
+} from '../store/repositories/lifecycle.js';
+import { findGroupById, findGroupsByIds, traversalIds, findMembersOfSources } from '../store/repositories/groups.js';
 import type { WebHookRow } from '../store/schema-lifecycle.js';
 import type { GroupRow } from '../store/schema.js';
 import { nowIso, todayUtc, type ServiceContext } from './context.js';

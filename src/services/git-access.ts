@@ -1,5 +1,5 @@
 import { decideGitAccess, GIT_MESSAGES, operationOf, type GitService } from '../domain/git-access.js';
-import { gitLookupFor } from '../store/repositories/git-lookup.js';
+import { gitLookupFor } from '../store/repositories/projects.js';
 import type { UserRow } from '../store/schema.js';
 import { actorOf } from './access.js';
 import { authenticateToken } from './authenticate.js';

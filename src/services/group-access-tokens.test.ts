@@ -4,7 +4,7 @@ import { TEST_DIALECTS } from '../../test/support/databases.js';
 import { AccessLevel, makeGroup, makeUser, setRole } from '../../test/support/factories.js';
 import { createHarness, type Harness } from '../../test/support/harness.js';
 import { canGrantTokenRole } from '../domain/permissions.js';
-import { findMember } from '../store/repositories/members.js';
+import { findMember } from '../store/repositories/groups.js';
 import { findTokenById } from '../store/repositories/tokens.js';
 import { findUserById } from '../store/repositories/users.js';
 import type { GroupRow, UserRow } from '../store/schema.js';

@@ -6,11 +6,9 @@ import { canGrantTokenRole, canManageGroupAccessTokens, canReadGroupAccessTokens
 import { badRequest, fail, notFound, ok, unauthorized, type Result } from '../domain/result.js';
 import { GROUP_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js';
 import { expiresAtForCreate, expiresAtForRotate, tokenAttributesError } from '../domain/token-lifetime.js';
-import type { Db, Page } from '../store/repositories/common.js';
-import { clearMembershipExpiry, findGroupBots, findGroupBotToken, type GroupBotToken } from '../store/repositories/group-access-tokens.js';
-import { findGroupById, rootGroupId } from '../store/repositories/groups.js';
-import { insertMember } from '../store/repositories/members.js';
-import { findTokens, revokeTokenIfActive, type TokenFilters } from '../store/repositories/tokens.js';
+import { type Db, type Page, isRecordId } from '../store/repositories/common.js';
+import { clearMembershipExpiry, findGroupBots, findGroupBotToken, type GroupBotToken, findTokens, revokeTokenIfActive, type TokenFilters } from '../store/repositories/tokens.js';
+import { findGroupById, rootGroupId, insertMember } from '../store/repositories/groups.js';
 import { findUserById, insertUser, updateUser, usernameOrEmailTaken } from '../store/repositories/users.js';
 import type { GroupRow, TokenRow, UserRow } from '../store/schema.js';
 import { recordGroupEvent, type RequestOrigin } from './audit.js';
@@ -19,7 +17,6 @@ import { resolveGroup, type ResolvedGroup } from './groups.js';
 import { getSettings } from './settings.js';
 import { issueToken, rotateToken } from './token-issuance.js';
 import { inTransaction } from './transaction.js';
-import { isRecordId } from '../store/repositories/common.js';
 
 /**
  * Group access tokens (GITLAB-BEHAVIOR §2): a token of a bot user that is a direct member of the

@@ -2,26 +2,12 @@ import { canAdminGroup, canCreateSubgroup, canRead, type Actor, type Visibility 
 import { isReservedTopLevelPath } from '../domain/reserved-paths.js';
 import { badRequest, forbidden, notFound, ok, type Result } from '../domain/result.js';
 import { AccessLevel } from '../domain/access-levels.js';
-import type { Db } from '../store/repositories/common.js';
-import {
-  deleteGroup,
-  findChildren,
-  findGroupByFullPath,
-  findGroupById,
-  findGroupsByIds,
-  findSelfAndDescendants,
-  insertGroup,
-  traversalIds,
-  listAllGroups,
-  updateGroup,
-} from '../store/repositories/groups.js';
-import { deleteMembersOfSources, insertMember } from '../store/repositories/members.js';
-import { findProjectInGroup, findProjectsInGroups } from '../store/repositories/projects.js';
+import { type Db, isRecordId, isUniqueViolation } from '../store/repositories/common.js';
+import { deleteGroup, findChildren, findGroupByFullPath, findGroupById, findGroupsByIds, findSelfAndDescendants, insertGroup, traversalIds, listAllGroups, updateGroup, deleteMembersOfSources, insertMember } from '../store/repositories/groups.js';
+import { findProjectInGroup, findProjectsInGroups, reassignIssuesAuthor } from '../store/repositories/projects.js';
 import { deleteUser, findGhostUser } from '../store/repositories/users.js';
-import { reassignIssuesAuthor } from '../store/repositories/issues.js';
 import type { GroupRow, UserRow } from '../store/schema.js';
 import { groupAccessLevel, inheritedLevel, membershipLevels } from './access.js';
-import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 
 export interface ResolvedGroup {
   group: GroupRow;

@@ -1,7 +1,7 @@
 import { canCreateIssue, type Actor } from '../domain/permissions.js';
 import { badRequest, forbidden, ok, type Result } from '../domain/result.js';
 import type { Db } from '../store/repositories/common.js';
-import { insertIssue } from '../store/repositories/issues.js';
+import { insertIssue } from '../store/repositories/projects.js';
 import type { IssueRow } from '../store/schema.js';
 import type { ResolvedProject } from './projects.js';
 

@@ -1,13 +1,11 @@
 import { AccessLevel, isAssignableAccessLevel } from '../domain/access-levels.js';
 import { canManageMembers, effectiveLevel, type Actor } from '../domain/permissions.js';
 import { badRequest, fail, forbidden, notFound, ok, type Result } from '../domain/result.js';
-import type { Db } from '../store/repositories/common.js';
-import { lockGroupMembership, traversalIds } from '../store/repositories/groups.js';
-import { deleteMember, findGroupMembershipsOfUser, findMember, findMembersOfSources, insertMember, updateMember } from '../store/repositories/members.js';
+import { type Db, isRecordId, isUniqueViolation } from '../store/repositories/common.js';
+import { lockGroupMembership, traversalIds, deleteMember, findGroupMembershipsOfUser, findMember, findMembersOfSources, insertMember, updateMember } from '../store/repositories/groups.js';
 import { findUserById } from '../store/repositories/users.js';
 import type { MemberRow, UserRow } from '../store/schema.js';
 import type { ResolvedGroup } from './groups.js';
-import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 
 const MEMBER_EXISTS = 'Member already exists';
 

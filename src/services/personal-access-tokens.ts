@@ -4,13 +4,12 @@ import { expiresAtForCreate, expiresAtForRotate, tokenAttributesError } from '..
 import type { Actor } from '../domain/permissions.js';
 import { findTokenById, findTokens, revokeTokenIfActive, type TokenFilters } from '../store/repositories/tokens.js';
 import { findUserById } from '../store/repositories/users.js';
-import type { Page } from '../store/repositories/common.js';
+import { type Page, isRecordId } from '../store/repositories/common.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
 import { nowIso, todayUtc, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
 import { issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
 import { inTransaction } from './transaction.js';
-import { isRecordId } from '../store/repositories/common.js';
 
 export interface NewPersonalAccessToken {
   userId: number;

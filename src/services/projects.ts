@@ -1,12 +1,11 @@
 import { canCreateProject, canRead, type Actor, type Visibility } from '../domain/permissions.js';
 import { badRequest, forbidden, notFound, ok, type Result } from '../domain/result.js';
-import type { Db } from '../store/repositories/common.js';
+import { type Db, isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 import { findGroupByFullPath, findGroupById, listAllGroups } from '../store/repositories/groups.js';
 import { findProjectById, findProjectInGroup, insertProject, listAllProjects } from '../store/repositories/projects.js';
 import type { GroupRow, ProjectRow } from '../store/schema.js';
 import { inheritedLevel, membershipLevels, projectAccessLevel } from './access.js';
 import { pathError, resolveGroup, visibilityError } from './groups.js';
-import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 
 const PATH_TAKEN = 'Path has already been taken';
 

@@ -1,18 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { findUserById, findUserByLogin } from '../store/repositories/users.js';
-import {
-  clearSignInFailures,
-  deleteExpiredSessionsOfUser,
-  deleteSessionByDigest,
-  findLiveSessionByDigest,
-  insertSession,
-  insertSignInFailure,
-  recentSignInFailures,
-  touchSessionRow,
-  type SessionRow,
-  deleteExpiredSessions,
-  deleteSignInFailuresUpTo,
-} from '../store/repositories/sessions.js';
+import { findUserById, findUserByLogin, clearSignInFailures, deleteExpiredSessionsOfUser, deleteSessionByDigest, findLiveSessionByDigest, insertSession, insertSignInFailure, recentSignInFailures, touchSessionRow, type SessionRow, deleteExpiredSessions, deleteSignInFailuresUpTo } from '../store/repositories/users.js';
 import type { UserRow } from '../store/schema.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { hashPassword, verifyPassword } from './passwords.js';

@@ -1,10 +1,9 @@
 import { REMOVAL_REASON, retentionCutoff } from '../domain/retention.js';
 import { insertAuditEvent } from '../store/repositories/audit-events.js';
 import type { Db } from '../store/repositories/common.js';
-import { findGroupById } from '../store/repositories/groups.js';
-import { reassignIssuesAuthor } from '../store/repositories/issues.js';
-import { findMembershipsOfUser } from '../store/repositories/members.js';
-import { findRemovableBots, isRemovableBot, reassignProjectsCreator, tokenIdsOf } from '../store/repositories/retention.js';
+import { findGroupById, findMembershipsOfUser } from '../store/repositories/groups.js';
+import { reassignIssuesAuthor } from '../store/repositories/projects.js';
+import { findRemovableBots, isRemovableBot, reassignProjectsCreator, tokenIdsOf } from '../store/repositories/lifecycle.js';
 import { deleteUser, findGhostUser } from '../store/repositories/users.js';
 import type { UserRow } from '../store/schema.js';
 import { nowIso, type ServiceContext } from './context.js';

@@ -1,7 +1,6 @@
-import { isUniqueViolation } from '../store/repositories/common.js';
+import { isUniqueViolation, type Db } from '../store/repositories/common.js';
 import { badRequest, fail, ok, type Result } from '../domain/result.js';
 import { insertUser, usernameOrEmailTaken } from '../store/repositories/users.js';
-import type { Db } from '../store/repositories/common.js';
 import type { UserRow } from '../store/schema.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
 

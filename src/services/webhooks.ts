@@ -11,8 +11,7 @@ import { BLOCK_MESSAGES, checkHookUrl, classifyAddress, isBlocked } from '../dom
 import { DEFAULT_EVENT_FLAGS, hookTimestamp, hookTokenError, RESOURCE_ACCESS_TOKEN_HOOK_EVENT, STORED_EVENT_FLAGS, type StoredEventFlag } from '../domain/web-hooks.js';
 import type { Db, Page } from '../store/repositories/common.js';
 import { traversalIds } from '../store/repositories/groups.js';
-import { claimRow, findDueRows, markRowFailedAttempt, markRowSent } from '../store/repositories/outbox.js';
-import { deleteHook, findGroupHook, findHookById, findTokenEventHooks, insertDeliveries, insertHook, listGroupHooks, updateHook } from '../store/repositories/web-hooks.js';
+import { claimRow, findDueRows, markRowFailedAttempt, markRowSent, deleteHook, findGroupHook, findHookById, findTokenEventHooks, insertDeliveries, insertHook, listGroupHooks, updateHook } from '../store/repositories/lifecycle.js';
 import type { WebHookRow } from '../store/schema-lifecycle.js';
 import type { GroupRow, TokenRow } from '../store/schema.js';
 import { nowIso, type ServiceContext } from './context.js';

@@ -7,7 +7,7 @@ import { runJob } from '../../src/jobs/registry.js';
 import { deliverMail } from '../../src/mail/delivery.js';
 import { enqueueMail } from '../../src/mail/outbox.js';
 import type { ServiceContext } from '../../src/services/context.js';
-import { claimRow } from '../../src/store/repositories/outbox.js';
+import { claimRow } from '../../src/store/repositories/lifecycle.js';
 import '../../src/store/schema-lifecycle.js';
 import { TEST_DIALECTS } from '../support/databases.js';
 import { AccessLevel, makeGroup, makePat, makeUser, setRole } from '../support/factories.js';

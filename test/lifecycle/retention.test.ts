@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/jobs/registry.js';
-import { insertIssue } from '../../src/store/repositories/issues.js';
+import { insertIssue } from '../../src/store/repositories/projects.js';
 import { findTokens, revokeTokenIfActive } from '../../src/store/repositories/tokens.js';
 import { findGhostUser } from '../../src/store/repositories/users.js';
 import { TEST_DIALECTS } from '../support/databases.js';

@@ -7,7 +7,7 @@ import { createGroup } from '../../src/services/groups.js';
 import { createPersonalAccessToken } from '../../src/services/personal-access-tokens.js';
 import { createProject } from '../../src/services/projects.js';
 import { createUser } from '../../src/services/users.js';
-import { findMember, insertMember, updateMember } from '../../src/store/repositories/members.js';
+import { findMember, insertMember, updateMember } from '../../src/store/repositories/groups.js';
 import { updateTokenUsage } from '../../src/store/repositories/tokens.js';
 import { insertUser } from '../../src/store/repositories/users.js';
 import type { GroupRow, ProjectRow, UserRow } from '../../src/store/schema.js';

@@ -3,7 +3,7 @@ import { nowIso } from '../../services/context.js';
 import { openIssue } from '../../services/issues.js';
 import { resolveProject } from '../../services/projects.js';
 import { inTransaction } from '../../services/transaction.js';
-import { findIssue, listIssues } from '../../store/repositories/issues.js';
+import { findIssue, listIssues } from '../../store/repositories/projects.js';
 import { findUserById } from '../../store/repositories/users.js';
 import type { IssueRow } from '../../store/schema.js';
 import { caller } from '../plugins/auth.js';
