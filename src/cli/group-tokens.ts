@@ -1,31 +1,17 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ASSIGNABLE_ACCESS_LEVELS, isAssignableAccessLevel } from '../domain/access-levels.js';
-import type { Result } from '../domain/result.js';
-import { failureToHttp } from '../http/plugins/errors.js';
-import { toGroupAccessTokenJson } from '../http/presenters/group-access-tokens.js';
-import { actorOf } from '../services/access.js';
-import { ROOT_USERNAME } from '../services/bootstrap.js';
 import {
   createGroupAccessToken,
   listGroupAccessTokens,
   revokeGroupAccessToken,
   rotateGroupAccessToken,
   type GroupAccessToken,
-  type TokenCaller,
 } from '../services/group-access-tokens.js';
-import type { ServiceContext } from '../services/context.js';
-import { MAX_PER_PAGE } from '../http/pagination.js';
-import { findUserByUsername } from '../store/repositories/users.js';
-import { CliError, isoDateOption, scopeList, withRuntime } from './main.js';
+import { toGroupAccessTokenJson } from '../http/presenters/group-access-tokens.js';
+import { asConsole, isoDateOption, out, scopeList, valueOf } from './common.js';
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-
-/** GitLab's words for a failure, as the API would answer: "400 Bad request - Name can't be blank". */
-function valueOrExit<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  const { body } = failureToHttp(result.error);
-  throw new CliError(String(body.message ?? body.error));
-}
+/** Tokens fetched per page when the console lists them all (the API's largest page). */
+const LIST_PAGE_SIZE = 100;
 
 function accessLevelOption(value: string): number {
   const level = Number(value);
@@ -38,25 +24,12 @@ function stateOption(value: string): 'active' | 'inactive' {
   return value;
 }
 
-/**
- * The seeds' "Rails console" recipe: an administrator acting on the group. The console acts with
- * root's authority (so the API's rules still apply: roles, creation allowed, lifetime) and its
- * audit events name the console, not root.
- */
-async function asConsole<T>(work: (ctx: ServiceContext, caller: TokenCaller) => Promise<T>): Promise<T> {
-  return withRuntime(async ({ ctx }) => {
-    const root = await findUserByUsername(ctx.database.db, ROOT_USERNAME);
-    if (!root) throw new CliError(`the administrator "${ROOT_USERNAME}" does not exist`);
-    return work(ctx, { user: root, actor: actorOf(root), tokenId: null, ip: null, console: true });
-  });
-}
-
 function stateOf(json: ReturnType<typeof toGroupAccessTokenJson>): string {
   if (json.revoked) return 'revoked';
   return json.expired ? 'expired' : 'active';
 }
 
-/** `tollgate group-tokens create|list|rotate|revoke` (DESIGN: the operator contract). */
+/** `tollgate group-tokens create|list|rotate|revoke` (docs/operator-guide.md). */
 export function registerGroupTokenCommands(program: Command): void {
   // Errors are one line on stderr, usage mistakes included; --help shows the usage.
   const tokens = program.command('group-tokens').description('Group access tokens').showHelpAfterError(false);
@@ -72,7 +45,7 @@ export function registerGroupTokenCommands(program: Command): void {
     .option('--description <text>')
     .action(async (options: { group: string; name: string; scopes: string[]; accessLevel?: number; expiresAt?: string; description?: string }) =>
       asConsole(async (ctx, caller) => {
-        const issued = valueOrExit(
+        const issued = valueOf(
           await createGroupAccessToken(ctx, caller, options.group, {
             name: options.name,
             scopes: options.scopes,
@@ -80,6 +53,7 @@ export function registerGroupTokenCommands(program: Command): void {
             expiresAt: options.expiresAt,
             description: options.description,
           }),
+          'api',
         );
         out(issued.plaintext);
       }),
@@ -95,11 +69,12 @@ export function registerGroupTokenCommands(program: Command): void {
       asConsole(async (ctx, caller) => {
         const all: GroupAccessToken[] = [];
         for (let page = 1; ; page += 1) {
-          const { tokens: rows, total } = valueOrExit(await listGroupAccessTokens(ctx, caller, options.group, { state: options.state }, { page, perPage: MAX_PER_PAGE }));
+          const { tokens: rows, total } = valueOf(await listGroupAccessTokens(ctx, caller, options.group, { state: options.state }, { page, perPage: LIST_PAGE_SIZE }), 'api');
           all.push(...rows);
           if (rows.length === 0 || all.length >= total) break;
         }
         const now = ctx.clock.now();
+        // The API's own presenter: `list --json` prints exactly what GET /groups/:id/access_tokens answers.
         const shown = all.map((token) => toGroupAccessTokenJson(token, now));
         if (options.json) {
           out(JSON.stringify(shown, null, 2));
@@ -118,7 +93,7 @@ export function registerGroupTokenCommands(program: Command): void {
     .option('--expires-at <YYYY-MM-DD>', 'expiry of the new token (default: one week from today)', isoDateOption)
     .action(async (options: { group: string; tokenId: string; expiresAt?: string }) =>
       asConsole(async (ctx, caller) => {
-        const issued = valueOrExit(await rotateGroupAccessToken(ctx, caller, options.group, options.tokenId, options.expiresAt));
+        const issued = valueOf(await rotateGroupAccessToken(ctx, caller, options.group, options.tokenId, options.expiresAt), 'api');
         out(issued.plaintext);
       }),
     );
@@ -130,7 +105,7 @@ export function registerGroupTokenCommands(program: Command): void {
     .requiredOption('--token-id <id>', 'the token to revoke')
     .action(async (options: { group: string; tokenId: string }) =>
       asConsole(async (ctx, caller) => {
-        valueOrExit(await revokeGroupAccessToken(ctx, caller, options.group, options.tokenId));
+        valueOf(await revokeGroupAccessToken(ctx, caller, options.group, options.tokenId), 'api');
       }),
     );
 }

@@ -4,7 +4,7 @@ import { FixedClock, systemClock, type Clock } from '../domain/clock.js';
 import { JOB_NAMES, JOBS, runJob, type JobName } from '../jobs/registry.js';
 import { openRuntime } from './runtime.js';
 
-export function isoTimeOption(value: string): Date {
+function isoTimeOption(value: string): Date {
   // A full timestamp with a zone, or a date (taken as 00:00 UTC): what `--now` should mean is never ambiguous.
   if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value)) {
     throw new InvalidArgumentError('expected an ISO time such as 2026-07-01T01:00:00Z (or a date, meaning 00:00 UTC)');

@@ -1,57 +1,14 @@
-import { join } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config.js';
 import { isSettingKey, parseSettingText, SETTING_KEYS } from '../domain/settings.js';
-import { parseIsoDate } from '../domain/expiry.js';
-import { createUser } from '../services/users.js';
 import { createPersonalAccessToken } from '../services/personal-access-tokens.js';
-import { getSettings, updateSettings } from '../services/settings.js';
-import { nowIso } from '../services/context.js';
-import { findUserByUsername } from '../store/repositories/users.js';
-import { migrateToLatest, openDatabase } from '../store/database.js';
-import type { Result } from '../domain/result.js';
-import { openRuntime, INITIAL_ROOT_PASSWORD_FILE, type Runtime } from './runtime.js';
+import { instanceSettings, updateSettings } from '../services/settings.js';
+import { createUser, userByUsername } from '../services/users.js';
 import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
-import { registerJobCommands } from './jobs.js';
+import { CliError, isoDateOption, out, scopeList, showGeneratedRootPassword, valueOf, withRuntime } from './common.js';
 import { registerGroupTokenCommands } from './group-tokens.js';
-
-/** A failure the operator caused: one line on stderr, exit code 1. */
-export class CliError extends Error {}
-
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const note = (text: string) => process.stderr.write(`${text}\n`);
-
-/** Shown once, by whichever command started the instance first and so created root. */
-function showGeneratedRootPassword(runtime: Runtime, print: (text: string) => void) {
-  const password = runtime.bootstrap.generatedRootPassword;
-  if (!password) return;
-  print(`Created the administrator "root" with the password: ${password}`);
-  print(`(also written to ${join(runtime.ctx.config.dataDir, INITIAL_ROOT_PASSWORD_FILE)}; it is not shown again)`);
-}
-
-function valueOf<T>(result: Result<T>): T {
-  if (!result.ok) throw new CliError(result.error.message ?? result.error.kind.replace('_', ' '));
-  return result.value;
-}
-
-export const scopeList = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
-
-export function isoDateOption(value: string): string {
-  const date = parseIsoDate(value);
-  if (!date) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
-  return date;
-}
-
-export async function withRuntime<T>(work: (runtime: Runtime) => Promise<T>): Promise<T> {
-  const runtime = await openRuntime(loadConfig());
-  try {
-    // stderr: a console command's stdout is its result (`pat create` prints only the token).
-    showGeneratedRootPassword(runtime, note);
-    return await work(runtime);
-  } finally {
-    await runtime.close();
-  }
-}
+import { registerJobCommands } from './jobs.js';
+import { migrateDatabase, openRuntime } from './runtime.js';
 
 async function serve(): Promise<void> {
   const config = loadConfig();
@@ -100,13 +57,8 @@ export function buildProgram(): Command {
     .command('migrate')
     .description('Apply pending database migrations')
     .action(async () => {
-      const database = openDatabase({ url: loadConfig().databaseUrl });
-      try {
-        const applied = await migrateToLatest(database);
-        out(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
-      } finally {
-        await database.close();
-      }
+      const applied = await migrateDatabase(loadConfig());
+      out(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
     });
 
   const users = program.command('users').description('Manage users');
@@ -121,7 +73,7 @@ export function buildProgram(): Command {
     .option('--external', 'make the user external', false)
     .action(async (options: { username: string; email: string; name: string; password?: string; admin: boolean; external: boolean }) =>
       withRuntime(async ({ ctx }) => {
-        const user = valueOf(await createUser(ctx.database.db, options, nowIso(ctx)));
+        const user = valueOf(await createUser(ctx, options));
         out(String(user.id));
       }),
     );
@@ -137,8 +89,8 @@ export function buildProgram(): Command {
     .option('--description <text>')
     .action(async (options: { user: string; name: string; scopes: string[]; expiresAt?: string; description?: string }) =>
       withRuntime(async ({ ctx }) => {
-        const user = await findUserByUsername(ctx.database.db, options.user);
-        if (!user || user.user_type === 'ghost') throw new CliError(`no user named "${options.user}"`);
+        const user = await userByUsername(ctx, options.user);
+        if (!user) throw new CliError(`no user named "${options.user}"`);
         const issued = valueOf(
           await createPersonalAccessToken(ctx, { userId: user.id, name: options.name, scopes: options.scopes, expiresAt: options.expiresAt, description: options.description }),
         );
@@ -152,7 +104,7 @@ export function buildProgram(): Command {
     .description('Print one setting, or all as JSON')
     .action(async (key?: string) =>
       withRuntime(async ({ ctx }) => {
-        const all = await getSettings(ctx.database.db);
+        const all = await instanceSettings(ctx);
         if (key === undefined) {
           out(JSON.stringify(all, null, 2));
           return;
@@ -167,7 +119,7 @@ export function buildProgram(): Command {
     .action(async (key: string, value: string) =>
       withRuntime(async ({ ctx }) => {
         if (!isSettingKey(key)) throw new CliError(`unknown setting "${key}"; known: ${SETTING_KEYS.join(', ')}`);
-        const updated = valueOf(await updateSettings(ctx.database.db, { [key]: parseSettingText(key, value) }));
+        const updated = valueOf(await updateSettings(ctx, { [key]: parseSettingText(key, value) }));
         out(JSON.stringify(updated[key]));
       }),
     );

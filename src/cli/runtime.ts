@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { bootstrapInstance, type BootstrapResult } from '../services/bootstrap.js';
-import type { ServiceContext } from '../services/context.js';
-import { createTokenLookup } from '../services/token-lookup.js';
+import { createServiceContext, type ServiceContext } from '../services/context.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { checkSecretFingerprint, loadInstanceSecret } from '../store/instance-secret.js';
 
@@ -26,7 +25,7 @@ export async function openRuntime(config: Config, clock: Clock = systemClock): P
     await migrateToLatest(database);
     const secret = loadInstanceSecret(config.dataDir, config.secret);
     await checkSecretFingerprint(database.db, secret);
-    const ctx: ServiceContext = { database, clock, config, secret, tokenLookup: createTokenLookup(database) };
+    const ctx = createServiceContext({ database, clock, config, secret });
     const bootstrap = await bootstrapInstance(ctx);
     if (bootstrap.generatedRootPassword) {
       mkdirSync(config.dataDir, { recursive: true });
@@ -36,5 +35,15 @@ export async function openRuntime(config: Config, clock: Clock = systemClock): P
   } catch (error) {
     await database.close();
     throw error;
+  }
+}
+
+/** `tollgate migrate`: the pending migrations only (no secret, no bootstrap); the names applied. */
+export async function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Promise<string[]> {
+  const database = openDatabase({ url: config.databaseUrl });
+  try {
+    return await migrateToLatest(database);
+  } finally {
+    await database.close();
   }
 }

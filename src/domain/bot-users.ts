@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** `group_{group_id}_bot_{32 hex}` (GITLAB-BEHAVIOR §1.3; seeds: bot users). */
+/** `group_{group_id}_bot_{32 hex}` (§1.3; seeds: bot users). */
 export function botUsername(groupId: number, random: string = randomBytes(16).toString('hex'), counter = 0): string {
   return `group_${groupId}_bot_${random}${counter > 0 ? counter : ''}`;
 }

@@ -4,7 +4,7 @@
  * trying in all, so a night-long outage of the mail server still loses nothing.
  */
 export const MAX_DELIVERY_ATTEMPTS = 10;
-export const FIRST_RETRY_DELAY_MS = 60_000;
+const FIRST_RETRY_DELAY_MS = 60_000;
 export const MAX_RETRY_DELAY_MS = 4 * 60 * 60_000;
 /** How long a delivery in progress holds its row; a crashed one is retried after that. */
 export const DELIVERY_CLAIM_MS = 5 * 60_000;

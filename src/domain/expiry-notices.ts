@@ -1,7 +1,7 @@
 import { addDays } from './expiry.js';
 
 /**
- * Expiry notices (GITLAB-BEHAVIOR §7, T7). GitLab's NOTIFICATION_INTERVALS: a token gets the
+ * Expiry notices (§7, T7). GitLab's NOTIFICATION_INTERVALS: a token gets the
  * 60-day notice while it expires in 31..60 days, the 30-day one in 8..30 days and the 7-day one in
  * 0..7 days, each at most once, recorded in its `*_notification_sent_at` column. Once the 7-day
  * notice went out no other interval follows (GitLab's `expire_notification_delivered`). Beyond
@@ -18,7 +18,7 @@ export interface IntervalRule {
   maxDays: number;
 }
 
-export const EXPIRY_INTERVALS: readonly IntervalRule[] = [
+const EXPIRY_INTERVALS: readonly IntervalRule[] = [
   { kind: 'seven_days', days: 7, minDays: 0, maxDays: 7 },
   { kind: 'thirty_days', days: 30, minDays: 8, maxDays: 30 },
   { kind: 'sixty_days', days: 60, minDays: 31, maxDays: 60 },
@@ -30,7 +30,7 @@ export const NOTICE_KINDS: readonly NoticeKind[] = ['seven_days', 'thirty_days',
  * How far back the "expired" notice looks: the day after expiry, or a few days later when the job
  * could not run (an outage), but not for tokens that expired long before the notice existed.
  */
-export const EXPIRED_NOTICE_CATCH_UP_DAYS = 7;
+const EXPIRED_NOTICE_CATCH_UP_DAYS = 7;
 
 export type LedgerColumn =
   | 'sixty_days_notification_sent_at'

@@ -1,6 +1,6 @@
 /**
  * Expiry arithmetic. `expires_at` is a calendar date; a token stops working at 00:00 UTC on that
- * date (GITLAB-BEHAVIOR §4.1, T11). Dates travel as 'YYYY-MM-DD' strings.
+ * date (§4.1, T11). Dates travel as 'YYYY-MM-DD' strings.
  */
 export const MS_PER_DAY = 86_400_000;
 
@@ -17,7 +17,7 @@ export function daysBetween(from: string, to: string): number {
 }
 
 /** The instant a token expiring on `date` stops working. */
-export function expiresAtMidnightUtc(date: string): Date {
+function expiresAtMidnightUtc(date: string): Date {
   return new Date(`${date}T00:00:00.000Z`);
 }
 

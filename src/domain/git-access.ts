@@ -3,7 +3,7 @@ import { canDownloadCode, canPushCode, canRead, type Actor, type Visibility } fr
 import { canDownloadCodeWithScopes, canPushCodeWithScopes } from './scopes.js';
 
 /**
- * Who may pull and push over Git smart HTTP (GITLAB-BEHAVIOR §3.5; GitLab's Gitlab::GitAccess and
+ * Who may pull and push over Git smart HTTP (§3.5; GitLab's Gitlab::GitAccess and
  * Repositories::GitHttpClientController), and the failed-authentication ban arithmetic.
  */
 

@@ -42,7 +42,6 @@ export const canAdminGroup = (actor: Actor, memberLevel: number) => isOwner(acto
 /** Group members are managed by Owners; project members by Maintainers. */
 export const canManageMembers = (actor: Actor, sourceType: 'group' | 'project', memberLevel: number) =>
   effectiveLevel(actor, memberLevel) >= (sourceType === 'group' ? AccessLevel.OWNER : AccessLevel.MAINTAINER);
-export const canReadMembers = (actor: Actor | null, visibility: Visibility, memberLevel: number) => canRead(actor, visibility, memberLevel);
 
 /** Private code needs Reporter; public and internal code follows read access. */
 export function canDownloadCode(actor: Actor | null, visibility: Visibility, memberLevel: number): boolean {
@@ -71,3 +70,43 @@ export const canManageGroupAccessTokens = (actor: Actor, memberLevel: number, cr
  * (rotation by id); admins count as Owner.
  */
 export const canGrantTokenRole = (actor: Actor, memberLevel: number, tokenLevel: number) => canAssignRole(effectiveLevel(actor, memberLevel), tokenLevel);
+
+/**
+ * What the caller may do on a group, named as GitLab names its abilities, for clients that show
+ * or hide actions (the web UI): computed here, by the same rules the API enforces.
+ */
+export interface GroupAbilities {
+  /** Settings > General, and deleting the group. */
+  admin_group: boolean;
+  admin_group_member: boolean;
+  create_subgroup: boolean;
+  create_projects: boolean;
+  read_resource_access_tokens: boolean;
+  create_resource_access_token: boolean;
+  /** The caller's role: their highest membership here or above, administrators as Owner; the highest role they may give a token (T8). */
+  access_level: number;
+}
+
+export function groupAbilities(actor: Actor | null, memberLevel: number, tokenCreationAllowed: boolean): GroupAbilities {
+  if (!actor) {
+    return {
+      admin_group: false,
+      admin_group_member: false,
+      create_subgroup: false,
+      create_projects: false,
+      read_resource_access_tokens: false,
+      create_resource_access_token: false,
+      access_level: 0,
+    };
+  }
+  const canManageTokens = canManageGroupAccessTokens(actor, memberLevel, tokenCreationAllowed);
+  return {
+    admin_group: canAdminGroup(actor, memberLevel),
+    admin_group_member: canManageMembers(actor, 'group', memberLevel),
+    create_subgroup: canCreateSubgroup(actor, memberLevel),
+    create_projects: canCreateProject(actor, memberLevel),
+    read_resource_access_tokens: canReadGroupAccessTokens(actor, memberLevel),
+    create_resource_access_token: canManageTokens,
+    access_level: effectiveLevel(actor, memberLevel),
+  };
+}

@@ -3,7 +3,7 @@
  * health and metrics), and GitLab reserves the same names (Gitlab::PathRegex TOP_LEVEL_ROUTES).
  * A group called `groups` would otherwise have its git URLs swallowed by the web UI.
  */
-export const RESERVED_TOP_LEVEL_PATHS = new Set([
+const RESERVED_TOP_LEVEL_PATHS = new Set([
   '-',
   '.well-known',
   'admin',

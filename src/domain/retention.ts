@@ -1,7 +1,7 @@
 import { addDays, MS_PER_DAY, utcDate } from './expiry.js';
 
 /**
- * Retention of inactive group access tokens (GITLAB-BEHAVIOR §4.5, T6): a bot user goes once all
+ * Retention of inactive group access tokens (§4.5, T6): a bot user goes once all
  * its tokens became inactive more than `inactive_resource_access_tokens_delete_after_days` ago.
  * Where the cut-off falls: tokens inactive since before it no longer keep their bot.
  */

@@ -1,4 +1,4 @@
-/** The 13 scopes a group access token may carry (decision T9; the seeds' scope table). */
+/** The 13 scopes a group access token may carry (decision T9; GitLab's scope table). */
 export const GROUP_ACCESS_TOKEN_SCOPES = [
   'api',
   'read_api',
@@ -19,7 +19,7 @@ export type GroupAccessTokenScope = (typeof GROUP_ACCESS_TOKEN_SCOPES)[number];
 /** Personal access tokens of humans may also read the user; admins may add the admin scopes. */
 export const PERSONAL_ACCESS_TOKEN_SCOPES = [...GROUP_ACCESS_TOKEN_SCOPES, 'read_user'] as const;
 export const ADMIN_SCOPES = ['sudo', 'admin_mode'] as const;
-export const ALL_SCOPES = [...PERSONAL_ACCESS_TOKEN_SCOPES, ...ADMIN_SCOPES] as const;
+const ALL_SCOPES = [...PERSONAL_ACCESS_TOKEN_SCOPES, ...ADMIN_SCOPES] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
 export const SCOPE_DESCRIPTIONS: Record<GroupAccessTokenScope, string> = {

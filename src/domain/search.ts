@@ -3,7 +3,7 @@
  * double-quoted phrases kept together; every term of 3+ characters must be contained in the name
  * (case-insensitive). Without such a term the whole query must equal the name, case-insensitively.
  */
-export const MIN_SEARCH_TERM_LENGTH = 3;
+const MIN_SEARCH_TERM_LENGTH = 3;
 
 export type NameSearch = { kind: 'contains_all'; terms: string[] } | { kind: 'equals'; value: string };
 

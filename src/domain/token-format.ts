@@ -1,8 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
- * GitLab's routable token format (decision T10, GITLAB-BEHAVIOR §1.5):
+ * GitLab's routable token format (decision T10, §1.5):
  *   prefix + base64url(16 random bytes + payload + payload length) + ".01." + len36(2) + crc36(7)
  * so secret scanners that know GitLab tokens also find Tollgate's.
  */
@@ -12,7 +12,7 @@ const TOKEN_VERSION = '01';
 const CRC_LENGTH = 7;
 const MAX_PAYLOAD_BYTES = 159;
 /** The longest string worth parsing; anything longer is rejected before any work. */
-export const MAX_TOKEN_LENGTH = 512;
+const MAX_TOKEN_LENGTH = 512;
 
 export interface RoutingPayload {
   organizationId: number;
@@ -58,13 +58,8 @@ export function isWellFormedToken(token: string): boolean {
   return BASE64URL.test(beforeTail.slice(beforeTail.length - body64Length));
 }
 
-/** Tokens are high-entropy, so a keyed fast hash is right (DESIGN: hashing). */
+/** Tokens are high-entropy, so a keyed fast hash is right. */
 export function tokenDigest(secret: Buffer, token: string): string {
   return createHmac('sha256', secret).update(token, 'utf8').digest('base64');
 }
 
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}

@@ -1,5 +1,6 @@
 import { addDays, latestAllowedExpiry, parseIsoDate, ROTATION_DEFAULT_LIFETIME_DAYS } from './expiry.js';
-import { badRequest, ok, type Result } from './result.js';
+import { failure, invalidFields, type Failed, type FieldError } from './errors.js';
+import { ok, type Result } from './result.js';
 import type { InstanceSettings } from './settings.js';
 
 type LifetimeSettings = Pick<InstanceSettings, 'max_personal_access_token_lifetime' | 'require_personal_access_token_expiry'>;
@@ -8,7 +9,7 @@ type LifetimeSettings = Pick<InstanceSettings, 'max_personal_access_token_lifeti
 function withinMaxLifetime(expiresAt: string | null, settings: LifetimeSettings, today: string): Result<string | null> {
   if (expiresAt === null || !settings.require_personal_access_token_expiry) return ok(expiresAt);
   const latest = latestAllowedExpiry(today, settings.max_personal_access_token_lifetime);
-  return expiresAt > latest ? badRequest(`Expires at must be before ${latest}`) : ok(expiresAt);
+  return expiresAt > latest ? failure('expires_at_too_late', `Expires at must be before ${latest}`) : ok(expiresAt);
 }
 
 /**
@@ -21,7 +22,7 @@ export function expiresAtForCreate(given: string | null | undefined, settings: L
     return ok(settings.require_personal_access_token_expiry ? latestAllowedExpiry(today, settings.max_personal_access_token_lifetime) : null);
   }
   const date = parseIsoDate(given);
-  if (date === null) return badRequest('expires_at is invalid');
+  if (date === null) return failure('expires_at_invalid');
   return withinMaxLifetime(date, settings, today);
 }
 
@@ -31,19 +32,21 @@ export function expiresAtForRotate(given: string | null | undefined, settings: L
     return ok(settings.require_personal_access_token_expiry ? addDays(today, ROTATION_DEFAULT_LIFETIME_DAYS) : null);
   }
   const date = parseIsoDate(given);
-  if (date === null) return badRequest('expires_at is invalid');
+  if (date === null) return failure('expires_at_invalid');
   return withinMaxLifetime(date, settings, today);
 }
 
-export const MAX_TOKEN_NAME_LENGTH = 255;
-export const MAX_TOKEN_DESCRIPTION_LENGTH = 255;
+const MAX_TOKEN_NAME_LENGTH = 255;
+const MAX_TOKEN_DESCRIPTION_LENGTH = 255;
 
-/** Model validations shared by every token (T13 and §1.1), as GitLab words them. */
-export function tokenAttributesError(name: string, description: string | null | undefined, scopes: readonly string[]): string | null {
-  const errors: string[] = [];
-  if (name.trim() === '') errors.push("Name can't be blank");
-  else if (name.length > MAX_TOKEN_NAME_LENGTH) errors.push(`Name is too long (maximum is ${MAX_TOKEN_NAME_LENGTH} characters)`);
-  if (description && description.length > MAX_TOKEN_DESCRIPTION_LENGTH) errors.push(`Description is too long (maximum is ${MAX_TOKEN_DESCRIPTION_LENGTH} characters)`);
-  if (scopes.length === 0) errors.push("Scopes can't be blank");
-  return errors.length > 0 ? errors.join(', ') : null;
+/** Model validations shared by every token (T13 and §1.1), as GitLab words them; null when valid. */
+export function tokenAttributesError(name: string, description: string | null | undefined, scopes: readonly string[]): Failed | null {
+  const errors: FieldError[] = [];
+  if (name.trim() === '') errors.push({ field: 'name', message: "Name can't be blank" });
+  else if (name.length > MAX_TOKEN_NAME_LENGTH) errors.push({ field: 'name', message: `Name is too long (maximum is ${MAX_TOKEN_NAME_LENGTH} characters)` });
+  if (description && description.length > MAX_TOKEN_DESCRIPTION_LENGTH) {
+    errors.push({ field: 'description', message: `Description is too long (maximum is ${MAX_TOKEN_DESCRIPTION_LENGTH} characters)` });
+  }
+  if (scopes.length === 0) errors.push({ field: 'scopes', message: "Scopes can't be blank" });
+  return errors.length > 0 ? invalidFields('invalid_attributes', errors) : null;
 }

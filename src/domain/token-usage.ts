@@ -4,9 +4,9 @@
  * than a minute ago; the newest 5 IPs are kept. Writing on every request would make the database
  * the bottleneck of authentication.
  */
-export const LAST_USED_AT_THROTTLE_MS = 10 * 60 * 1000;
-export const LAST_USED_IP_THROTTLE_MS = 60 * 1000;
-export const MAX_LAST_USED_IPS = 5;
+const LAST_USED_AT_THROTTLE_MS = 10 * 60 * 1000;
+const LAST_USED_IP_THROTTLE_MS = 60 * 1000;
+const MAX_LAST_USED_IPS = 5;
 
 export interface TokenUsage {
   lastUsedAt: string | null;

@@ -1,17 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Page } from '../store/repositories/common.js';
+import type { Page } from '../services/lists.js';
 import { SECRET_PARAMS } from './redaction.js';
 
-export const DEFAULT_PER_PAGE = 20;
-export const MAX_PER_PAGE = 100;
+const DEFAULT_PER_PAGE = 20;
+const MAX_PER_PAGE = 100;
 
 export function pageOf(query: { page?: number | undefined; per_page?: number | undefined }): Page {
   return { page: query.page ?? 1, perPage: Math.min(query.per_page ?? DEFAULT_PER_PAGE, MAX_PER_PAGE) };
-}
-
-/** Slices an in-memory list the way the database would. */
-export function slicePage<T>(items: T[], page: Page): T[] {
-  return items.slice((page.page - 1) * page.perPage, page.page * page.perPage);
 }
 
 /**
@@ -46,15 +41,4 @@ export function setPaginationHeaders(request: FastifyRequest, reply: FastifyRepl
     'x-total-pages': String(totalPages),
     link: links.join(', '),
   });
-}
-
-/**
- * Lists filtered in memory (the visibility rules need every row): sets the pagination headers
- * for the whole list and returns the requested page of it.
- */
-export function paginateList<T>(request: FastifyRequest, reply: FastifyReply, externalUrl: string, items: T[]): T[] {
-  // The route's schema has validated page and per_page (PaginationQuery).
-  const page = pageOf(request.query as Parameters<typeof pageOf>[0]);
-  setPaginationHeaders(request, reply, externalUrl, page, items.length);
-  return slicePage(items, page);
 }

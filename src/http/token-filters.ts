@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { TokenFilters } from '../store/repositories/tokens.js';
+import type { TokenListFilters } from '../services/lists.js';
 import { paramError } from './plugins/errors.js';
 import { DateString, PaginationQuery, StringEnum } from './schemas.js';
 
@@ -47,7 +47,7 @@ export function dateTime(name: string, value: string | undefined): string | unde
   return new Date(ms).toISOString();
 }
 
-export function tokenFiltersFrom(query: TokenListQueryValues): Omit<TokenFilters, 'userIds'> {
+export function tokenFiltersFrom(query: TokenListQueryValues): TokenListFilters {
   return {
     state: query.state,
     revoked: query.revoked,

@@ -1,9 +1,4 @@
-import type { Database } from '../store/database.js';
-
-/** The advisory-lock class of Tollgate's jobs ("toll"); the job and the schema make the object id. */
-const JOB_LOCK_CLASS = 0x746f6c6c;
-const LOCK_SQL = 'select pg_try_advisory_lock($1, hashtext(current_schema() || $2)) as locked';
-const UNLOCK_SQL = 'select pg_advisory_unlock($1, hashtext(current_schema() || $2))';
+import { tryAdvisoryLock, type Database } from '../store/database.js';
 
 export type LockOutcome<T> = { ran: true; value: T } | { ran: false };
 
@@ -29,20 +24,11 @@ export async function withJobLock<T>(database: Database, job: string, work: () =
       runningHere.delete(key);
     }
   }
-  const client = await database.pool.connect();
-  let broken = false;
+  const lock = await tryAdvisoryLock(database, job);
+  if (!lock) return { ran: false };
   try {
-    const { rows } = await client.query<{ locked: boolean }>(LOCK_SQL, [JOB_LOCK_CLASS, `:${job}`]);
-    if (!rows[0]?.locked) return { ran: false };
-    try {
-      return { ran: true, value: await work() };
-    } finally {
-      await client.query(UNLOCK_SQL, [JOB_LOCK_CLASS, `:${job}`]).catch(() => {
-        // The session is unusable; discarding it releases the lock.
-        broken = true;
-      });
-    }
+    return { ran: true, value: await work() };
   } finally {
-    client.release(broken);
+    await lock.release();
   }
 }

@@ -9,7 +9,6 @@ import { withJobLock } from './lock.js';
 export const JOB_NAMES = ['expiring-tokens', 'inactive-token-retention', 'mail-delivery', 'webhook-delivery', 'session-cleanup'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
-export const isJobName = (name: string): name is JobName => (JOB_NAMES as readonly string[]).includes(name);
 
 /** Knobs of each job, for tests (fault injection, short time-outs) and the console. */
 export interface JobOptions {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import '../store/schema-lifecycle.js';
+import type { ServiceContext } from '../services/context.js';
 import type { Db } from '../store/repositories/common.js';
-import { queueState, type QueueState } from '../store/repositories/lifecycle.js';
+import { insertOutboxMail, queueState, type QueueState } from '../store/repositories/lifecycle.js';
 import type { MailOutboxRow } from '../store/schema-lifecycle.js';
 
 /** A rendered email for one recipient. */
@@ -17,26 +17,23 @@ export interface OutgoingMail {
  * that caused it does, and the `mail-delivery` job sends it (or reports why it could not).
  */
 export async function enqueueMail(db: Db, mail: OutgoingMail, now: string, host: string): Promise<MailOutboxRow> {
-  return db
-    .insertInto('mail_outbox')
-    .values({
-      recipient: mail.recipient,
-      subject: mail.subject,
-      text_body: mail.text,
-      html_body: mail.html,
-      message_id: `<${randomUUID()}@${host}>`,
-      status: 'queued',
-      attempts: 0,
-      next_attempt_at: now,
-      claimed_until: null,
-      last_error: null,
-      last_attempt_at: null,
-      sent_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return insertOutboxMail(db, {
+    recipient: mail.recipient,
+    subject: mail.subject,
+    text_body: mail.text,
+    html_body: mail.html,
+    message_id: `<${randomUUID()}@${host}>`,
+    status: 'queued',
+    attempts: 0,
+    next_attempt_at: now,
+    claimed_until: null,
+    last_error: null,
+    last_attempt_at: null,
+    sent_at: null,
+    created_at: now,
+    updated_at: now,
+  });
 }
 
-export const mailQueueState = (db: Db): Promise<QueueState> => queueState(db, 'mail_outbox');
+/** The outbox as an operator needs to see it: is mail going out, and if not, why. */
+export const mailQueueState = (ctx: Pick<ServiceContext, 'database'>): Promise<QueueState> => queueState(ctx.database.db, 'mail_outbox');

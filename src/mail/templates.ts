@@ -31,7 +31,7 @@ export interface RenderedMail {
 /** GitLab lists at most 100 tokens in one expiry email (ExpiringWorker::MAX_TOKENS). */
 export const MAX_TOKENS_LISTED = 100;
 
-export const OWNER_REASON = 'You are receiving this email because you are an Owner of the Group.';
+const OWNER_REASON = 'You are receiving this email because you are an Owner of the Group.';
 
 const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -29,7 +29,7 @@ export interface MailTransportOptions {
 }
 
 const DEFAULT_SMTP_TIMEOUT_MS = 30_000;
-export const MAIL_DROP_DIR = 'mail';
+const MAIL_DROP_DIR = 'mail';
 
 /**
  * The mailer the outbox drains into: SMTP to TOLLGATE_SMTP_URL (`smtp://` or `smtps://`, with

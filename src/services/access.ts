@@ -1,11 +1,6 @@
-import type { Actor } from '../domain/permissions.js';
 import type { Db } from '../store/repositories/common.js';
 import { traversalIds, findGroupMembershipsOfUser, findMember, findMembershipsOfUser } from '../store/repositories/groups.js';
-import type { GroupRow, ProjectRow, UserRow } from '../store/schema.js';
-
-export function actorOf(user: UserRow): Actor {
-  return { id: user.id, isAdmin: user.is_admin === 1, external: user.external === 1, userType: user.user_type };
-}
+import type { GroupRow, ProjectRow } from '../store/schema.js';
 
 /** The highest role the user holds on the group through it or any group above it (0 if none). */
 export async function groupAccessLevel(db: Db, userId: number | undefined, group: Pick<GroupRow, 'traversal'>): Promise<number> {

@@ -1,16 +1,17 @@
 import { isExpired } from '../domain/expiry.js';
 import { isWellFormedToken, tokenDigest } from '../domain/token-format.js';
 import { nextTokenUsage } from '../domain/token-usage.js';
+import { transaction } from '../store/database.js';
 import { findGroupById } from '../store/repositories/groups.js';
-import { revokeDescendants, updateTokenUsage } from '../store/repositories/tokens.js';
+import { revokeDescendants, updateTokenUsage, type AuthenticatedToken } from '../store/repositories/tokens.js';
 import { insertAuditEvent } from '../store/repositories/audit-events.js';
 import type { UserRow } from '../store/schema.js';
+import { tokenCaller, type TokenAuthenticatedCaller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
-import type { AuthenticatedToken } from './token-lookup.js';
 
 export type Authentication =
-  | { kind: 'ok'; user: UserRow; token: AuthenticatedToken }
+  | { kind: 'ok'; caller: TokenAuthenticatedCaller }
   | { kind: 'unknown' }
   | { kind: 'expired' }
   | { kind: 'revoked' }
@@ -41,7 +42,7 @@ export async function authenticateToken(ctx: ServiceContext, presented: string, 
     return { kind: 'revoked' };
   }
   if (user.state !== 'active') return { kind: 'blocked' };
-  return { kind: 'ok', user, token };
+  return { kind: 'ok', caller: tokenCaller(user, token, request.ip) };
 }
 
 /**
@@ -52,7 +53,7 @@ async function detectReuse(ctx: ServiceContext, token: AuthenticatedToken, user:
   const { token_reuse_detection: mode } = await getSettings(ctx.database.db);
   if (mode === 'off' || (mode === 'rotate' && !ROTATION_PATH.test(request.path))) return;
   const now = nowIso(ctx);
-  await ctx.database.db.transaction().execute(async (trx) => {
+  await transaction(ctx.database, async (trx) => {
     const revoked = await revokeDescendants(trx, token.id, now);
     if (revoked.length === 0) return;
     const group = user.bot_namespace_id === null ? undefined : await findGroupById(trx, user.bot_namespace_id);

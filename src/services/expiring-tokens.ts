@@ -4,6 +4,7 @@ import { externalHost } from '../config.js';
 import type { InstanceSettings } from '../domain/settings.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { groupAccessTokensSettingsUrl, renderExpiryNotice, type NoticeGroup } from '../mail/templates.js';
+import { transaction } from '../store/database.js';
 import type { Db } from '../store/repositories/common.js';
 import {
   findBotsByIds,
@@ -102,7 +103,7 @@ async function recordDueNotices(
     if (announced.length === 0) continue;
 
     const now = nowIso(ctx);
-    await db.transaction().execute(async (trx) => {
+    await transaction(ctx.database, async (trx) => {
       const recorded = new Set(await recordNotices(trx, kind, announced.map((t) => t.id), now));
       const items = [];
       for (const token of announced.filter((t) => recorded.has(t.id))) {
@@ -158,7 +159,7 @@ async function mailStagedNotices(ctx: ServiceContext, report: ExpiringTokensRepo
     const recipientIds = await recipientsWithNotices(db, afterId, RECIPIENT_BATCH);
     if (recipientIds.length === 0) return;
     afterId = recipientIds[recipientIds.length - 1]!;
-    const queued = await db.transaction().execute(async (trx) => {
+    const queued = await transaction(ctx.database, async (trx) => {
       let count = 0;
       for (const recipientId of recipientIds) if (await mailNoticesOf(ctx, trx, recipientId, host)) count += 1;
       return count;

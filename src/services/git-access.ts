@@ -1,12 +1,11 @@
 import { decideGitAccess, GIT_MESSAGES, operationOf, type GitService } from '../domain/git-access.js';
 import { gitLookupFor } from '../store/repositories/projects.js';
 import type { UserRow } from '../store/schema.js';
-import { actorOf } from './access.js';
 import { authenticateToken } from './authenticate.js';
+import type { TokenAuthenticatedCaller } from './caller.js';
 import type { ServiceContext } from './context.js';
 import { clearGitAuthFailures, ipAuthState, recordGitAuthFailure } from './git-auth-ban.js';
 import { repositoryExists, repositoryPath, repositoryRelativePath } from './repositories.js';
-import type { AuthenticatedToken } from './token-lookup.js';
 
 /** What the Authorization header held. */
 export type GitCredentials =
@@ -34,28 +33,30 @@ export type GitAuthorization =
       ok: true;
       /** `<group full path>/<project path>.git` as stored (the canonical case), relative to the repositories root. */
       relativePath: string;
+      /** Who is asking (the same Caller the API builds from a token); null for an anonymous pull. */
+      caller: TokenAuthenticatedCaller | null;
+      /** The caller's user, null when anonymous (git http-backend's REMOTE_USER). */
       user: UserRow | null;
-      token: AuthenticatedToken | null;
     }
   | { ok: false; status: 401 | 403 | 404; message: string };
 
 const refuse = (status: 401 | 403 | 404, message: string): GitAuthorization => ({ ok: false, status, message });
 const challenge = () => refuse(401, GIT_MESSAGES.accessDenied);
 
-type Caller = { kind: 'anonymous' } | { kind: 'user'; user: UserRow; token: AuthenticatedToken } | { kind: 'refused'; refusal: GitAuthorization };
+type GitAuthentication = { kind: 'anonymous' } | { kind: 'caller'; caller: TokenAuthenticatedCaller } | { kind: 'refused'; refusal: GitAuthorization };
 
 /**
  * Authenticates the Basic credentials (tokens only: personal and group access tokens alike, with
  * the API's expiry and revocation rules), counting failures towards the IP ban.
  */
-async function authenticateGitCaller(ctx: ServiceContext, request: GitRequest): Promise<Caller> {
+async function authenticateGitCaller(ctx: ServiceContext, request: GitRequest): Promise<GitAuthentication> {
   const { credentials, ip } = request;
   if (credentials.kind === 'none') return { kind: 'anonymous' };
   if (credentials.kind === 'unsupported') return { kind: 'refused', refusal: challenge() };
   // GitLab checks the ban only where credentials are checked: anonymous pulls of public projects still work.
   const ipState = await ipAuthState(ctx, ip);
   if (ipState.banned) return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.ipBanned) };
-  const failed = async (): Promise<Caller> => {
+  const failed = async (): Promise<GitAuthentication> => {
     await recordGitAuthFailure(ctx, ip, ipState.policy);
     return { kind: 'refused', refusal: challenge() };
   };
@@ -64,20 +65,20 @@ async function authenticateGitCaller(ctx: ServiceContext, request: GitRequest): 
   if (outcome.kind === 'blocked') return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.accountBlocked) };
   if (outcome.kind !== 'ok') return failed();
   if (ipState.hasFailures) await clearGitAuthFailures(ctx, ip);
-  return { kind: 'user', user: outcome.user, token: outcome.token };
+  return { kind: 'caller', caller: outcome.caller };
 }
 
 /** Who may pull or push this repository (§3.5): the decision, or GitLab's refusal. */
 export async function authorizeGitRequest(ctx: ServiceContext, request: GitRequest): Promise<GitAuthorization> {
   // Independent lookups, side by side (on PostgreSQL they are separate round trips).
   const lookup = gitLookupFor(ctx.database);
-  const [caller, found] = await Promise.all([authenticateGitCaller(ctx, request), lookup.project(request.groupFullPath, request.projectPath)]);
-  if (caller.kind === 'refused') return caller.refusal;
-  const user = caller.kind === 'user' ? caller.user : null;
-  const level = found && user ? await lookup.memberLevel(user.id, found.project, found.group) : 0;
+  const [authentication, found] = await Promise.all([authenticateGitCaller(ctx, request), lookup.project(request.groupFullPath, request.projectPath)]);
+  if (authentication.kind === 'refused') return authentication.refusal;
+  const caller = authentication.kind === 'caller' ? authentication.caller : null;
+  const level = found && caller ? await lookup.memberLevel(caller.id, found.project, found.group) : 0;
   const decision = decideGitAccess(
     operationOf(request.service),
-    caller.kind === 'user' ? { actor: actorOf(caller.user), scopes: caller.token.scopes } : null,
+    caller ? { actor: caller, scopes: caller.token.scopes } : null,
     found ? { visibility: found.project.visibility, memberLevel: level } : null,
   );
   switch (decision.kind) {
@@ -91,5 +92,5 @@ export async function authorizeGitRequest(ctx: ServiceContext, request: GitReque
   if (!found) return refuse(404, GIT_MESSAGES.projectNotFound);
   const { group, project } = found;
   if (!(await repositoryExists(repositoryPath(ctx.config, group, project)))) return refuse(404, GIT_MESSAGES.noRepository);
-  return { ok: true, relativePath: repositoryRelativePath(group, project), user, token: caller.kind === 'user' ? caller.token : null };
+  return { ok: true, relativePath: repositoryRelativePath(group, project), caller, user: caller?.user ?? null };
 }

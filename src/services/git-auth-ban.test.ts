@@ -53,7 +53,7 @@ describe.each(TEST_DIALECTS)('Git authentication ban (%s)', (dialect) => {
   });
 
   it('follows the settings: attempts, window, duration, and off', async () => {
-    await updateSettings(h.ctx.database.db, { git_auth_ban_max_attempts: 2, git_auth_ban_find_time_seconds: 10, git_auth_ban_duration_seconds: 5 });
+    await updateSettings(h.ctx, { git_auth_ban_max_attempts: 2, git_auth_ban_find_time_seconds: 10, git_auth_ban_duration_seconds: 5 });
     const ip = '198.51.100.6';
     expect(await failTimes(h.ctx, ip, 2)).toEqual([false, true]);
     h.clock.advance(5000);
@@ -61,10 +61,10 @@ describe.each(TEST_DIALECTS)('Git authentication ban (%s)', (dialect) => {
     await recordGitAuthFailure(h.ctx, ip);
     h.clock.advance(11_000);
     expect(await recordGitAuthFailure(h.ctx, ip)).toBe(false);
-    await updateSettings(h.ctx.database.db, { git_auth_ban_enabled: false });
+    await updateSettings(h.ctx, { git_auth_ban_enabled: false });
     expect(await failTimes(h.ctx, ip, 10)).not.toContain(true);
     expect(await isIpBanned(h.ctx, ip)).toBe(false);
-    await updateSettings(h.ctx.database.db, { git_auth_ban_enabled: true, git_auth_ban_max_attempts: 30, git_auth_ban_find_time_seconds: 180, git_auth_ban_duration_seconds: 3600 });
+    await updateSettings(h.ctx, { git_auth_ban_enabled: true, git_auth_ban_max_attempts: 30, git_auth_ban_find_time_seconds: 180, git_auth_ban_duration_seconds: 3600 });
   });
 
   it('the ban lives in the database: a new process (a fresh connection, nothing in memory) still sees it', async () => {

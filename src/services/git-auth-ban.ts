@@ -1,4 +1,5 @@
 import { banEndsAt, failureWindowStart, gitAuthBanPolicy, shouldBan, type GitAuthBanPolicy } from '../domain/git-access.js';
+import { transaction } from '../store/database.js';
 import {
   countGitAuthFailuresAfter,
   deleteGitAuthFailuresOf,
@@ -16,7 +17,7 @@ import { getSettings } from './settings.js';
  * live in the database, so every instance sees them and a restart does not lift them.
  */
 
-export const currentBanPolicy = async (ctx: ServiceContext): Promise<GitAuthBanPolicy> => gitAuthBanPolicy(await getSettings(ctx.database.db));
+const currentBanPolicy = async (ctx: ServiceContext): Promise<GitAuthBanPolicy> => gitAuthBanPolicy(await getSettings(ctx.database.db));
 
 export interface IpAuthState {
   policy: GitAuthBanPolicy;
@@ -41,7 +42,7 @@ export async function recordGitAuthFailure(ctx: ServiceContext, ip: string, poli
   const now = ctx.clock.now();
   const at = now.toISOString();
   const cutoff = failureWindowStart(effective, now).toISOString();
-  return ctx.database.db.transaction().execute(async (trx) => {
+  return transaction(ctx.database, async (trx) => {
     await deleteGitAuthFailuresUpTo(trx, cutoff);
     await insertGitAuthFailure(trx, ip, at);
     if (!shouldBan(effective, await countGitAuthFailuresAfter(trx, ip, cutoff))) return false;

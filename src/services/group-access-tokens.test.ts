@@ -8,8 +8,9 @@ import { findMember } from '../store/repositories/groups.js';
 import { findTokenById } from '../store/repositories/tokens.js';
 import { findUserById } from '../store/repositories/users.js';
 import type { GroupRow, UserRow } from '../store/schema.js';
-import { actorOf } from './access.js';
 import { CONSOLE_ORIGIN_NAME } from './audit.js';
+import { authenticateToken } from './authenticate.js';
+import { consoleCallerAs, type Caller } from './caller.js';
 import type { ServiceContext } from './context.js';
 import {
   AUDIT_EVENTS,
@@ -18,7 +19,6 @@ import {
   revokeGroupAccessToken,
   rotateGroupAccessToken,
   selfRotateGroupAccessToken,
-  type TokenCaller,
 } from './group-access-tokens.js';
 
 /** A fault injected on purpose: the next insert into `table` fails, as a full disk or a dropped connection would. */
@@ -52,7 +52,13 @@ describe.each(TEST_DIALECTS)('group access token use cases (%s)', (dialect) => {
   });
   afterAll(() => h.close());
 
-  const callerFor = (user: UserRow, options: Partial<TokenCaller> = {}): TokenCaller => ({ user, actor: actorOf(user), tokenId: null, ip: '192.0.2.1', ...options });
+  const callerFor = (user: UserRow): Caller => ({ ...consoleCallerAs(user), via: 'session', ip: '192.0.2.1' });
+  /** The caller a token stands for, as authentication builds it. */
+  const tokenCallerFor = async (plaintext: string): Promise<Caller> => {
+    const outcome = await authenticateToken(h.ctx, plaintext, { path: '/', ip: '192.0.2.1' });
+    if (outcome.kind !== 'ok') throw new Error(`token not usable: ${outcome.kind}`);
+    return outcome.caller;
+  };
   const withPlugin = (plugin: KyselyPlugin): ServiceContext => ({ ...h.ctx, database: { ...h.ctx.database, db: h.ctx.database.db.withPlugin(plugin) } });
 
   async function counts(group: GroupRow) {
@@ -71,7 +77,7 @@ describe.each(TEST_DIALECTS)('group access token use cases (%s)', (dialect) => {
     return { owner, group: await makeGroup(h, owner, { parent: options.parent }) };
   }
 
-  const create = async (caller: TokenCaller, group: GroupRow, input: Partial<Parameters<typeof createGroupAccessToken>[3]> = {}) => {
+  const create = async (caller: Caller, group: GroupRow, input: Partial<Parameters<typeof createGroupAccessToken>[3]> = {}) => {
     const result = await createGroupAccessToken(h.ctx, caller, String(group.id), { name: 'ci', scopes: ['api'], ...input });
     if (!result.ok) throw new Error(JSON.stringify(result.error));
     return result.value;
@@ -131,7 +137,7 @@ describe.each(TEST_DIALECTS)('group access token use cases (%s)', (dialect) => {
     const maintainer = await makeUser(h);
     await setRole(h, { group }, maintainer, AccessLevel.MAINTAINER);
     const refused = await createGroupAccessToken(h.ctx, callerFor(maintainer), String(group.id), { name: 'ci', scopes: ['api'] });
-    expect(refused).toEqual({ ok: false, error: { kind: 'bad_request', message: 'User does not have permission to create group access token' } });
+    expect(refused).toEqual({ ok: false, error: { code: 'token_creation_not_allowed', kind: 'bad_request', message: 'User does not have permission to create group access token' } });
     const after = await counts(group);
     expect({ ...after, events: before.events }).toEqual({ ...before, members: before.members + 1 });
     expect(after.events).toBe(before.events + 1);
@@ -145,7 +151,7 @@ describe.each(TEST_DIALECTS)('group access token use cases (%s)', (dialect) => {
     await expect(rotateGroupAccessToken(faulty, callerFor(owner), String(group.id), String(issued.token.id), undefined)).rejects.toThrow('injected fault');
     expect((await findTokenById(h.ctx.database.db, issued.token.id))!.revoked).toBe(0);
     expect(await counts(group)).toEqual(before);
-    const selfCaller = callerFor((await findUserById(h.ctx.database.db, issued.token.user_id))!, { tokenId: issued.token.id });
+    const selfCaller = await tokenCallerFor(issued.plaintext);
     await expect(selfRotateGroupAccessToken(withPlugin(new FailInsertInto('audit_events')), selfCaller, String(group.id), undefined)).rejects.toThrow('injected fault');
     expect((await findTokenById(h.ctx.database.db, issued.token.id))!.revoked).toBe(0);
     expect(await counts(group)).toEqual(before);
@@ -207,7 +213,7 @@ describe.each(TEST_DIALECTS)('group access token use cases (%s)', (dialect) => {
 
   it('the console acts with root’s authority and its audit events name the console', async () => {
     const { group } = await ownedGroup();
-    const consoleCaller: TokenCaller = { user: h.root, actor: actorOf(h.root), tokenId: null, ip: null, console: true };
+    const consoleCaller = consoleCallerAs(h.root);
     const issued = await create(consoleCaller, group);
     const event = await h.ctx.database.db
       .selectFrom('audit_events')

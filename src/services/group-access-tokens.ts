@@ -2,37 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { externalHost } from '../config.js';
 import { DEFAULT_TOKEN_ACCESS_LEVEL, isAssignableAccessLevel, roleName } from '../domain/access-levels.js';
 import { botEmail, botUsername } from '../domain/bot-users.js';
-import { canGrantTokenRole, canManageGroupAccessTokens, canReadGroupAccessTokens, type Actor } from '../domain/permissions.js';
-import { badRequest, fail, notFound, ok, unauthorized, type Result } from '../domain/result.js';
+import { failure, type Failed, type ErrorCode } from '../domain/errors.js';
+import { canGrantTokenRole, canManageGroupAccessTokens, canReadGroupAccessTokens } from '../domain/permissions.js';
+import { ok, type Result } from '../domain/result.js';
 import { GROUP_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js';
-import { expiresAtForCreate, expiresAtForRotate, tokenAttributesError } from '../domain/token-lifetime.js';
-import { type Db, type Page, isRecordId } from '../store/repositories/common.js';
-import { clearMembershipExpiry, findGroupBots, findGroupBotToken, type GroupBotToken, findTokens, revokeTokenIfActive, type TokenFilters } from '../store/repositories/tokens.js';
-import { findGroupById, rootGroupId, insertMember } from '../store/repositories/groups.js';
+import { tokenAttributesError } from '../domain/token-lifetime.js';
+import { transaction } from '../store/database.js';
+import { type Db, isRecordId } from '../store/repositories/common.js';
+import { clearMembershipExpiry, findGroupBots, findGroupBotToken, type GroupBotToken, findTokens, revokeTokenIfActive } from '../store/repositories/tokens.js';
+import { rootGroupId, insertMember } from '../store/repositories/groups.js';
 import { findUserById, insertUser, updateUser, usernameOrEmailTaken } from '../store/repositories/users.js';
 import type { GroupRow, TokenRow, UserRow } from '../store/schema.js';
-import { recordGroupEvent, type RequestOrigin } from './audit.js';
-import { nowIso, todayUtc, type ServiceContext } from './context.js';
-import { resolveGroup, type ResolvedGroup } from './groups.js';
-import { getSettings } from './settings.js';
-import { issueToken, rotateToken } from './token-issuance.js';
-import { inTransaction } from './transaction.js';
+import { recordGroupEvent } from './audit.js';
+import type { Caller } from './caller.js';
+import { nowIso, type ServiceContext } from './context.js';
+import { resolveGroup, tokenCreationAllowed, type ResolvedGroup } from './groups.js';
+import type { Page, TokenListFilters } from './lists.js';
+import { issuanceTerms, issueToken, rotateToken, type IssuanceTerms } from './token-issuance.js';
 
 /**
- * Group access tokens (GITLAB-BEHAVIOR §2): a token of a bot user that is a direct member of the
+ * Group access tokens (§2): a token of a bot user that is a direct member of the
  * group. Each use case resolves the group, checks the caller's ability, and changes the store in
  * one transaction together with its audit event.
  */
-
-/** Who is asking. The console acts with root's authority and is recorded as the console. */
-export interface TokenCaller {
-  user: UserRow;
-  actor: Actor;
-  /** The token the request authenticated with; null for a browser session or the console. */
-  tokenId: number | null;
-  ip: string | null;
-  console?: boolean;
-}
 
 export interface GroupAccessToken {
   token: TokenRow;
@@ -55,12 +47,6 @@ export interface NewGroupAccessToken {
   expiresAt?: string | null | undefined;
 }
 
-/** GitLab's resource name in 404s of this API: `404 group Access Token Not Found`. */
-export const TOKEN_NOT_FOUND = 'group Access Token';
-export const CANNOT_CREATE = 'User does not have permission to create group access token';
-export const ROLE_ABOVE_CREATOR = 'Access level of the token contains permissions not held by the creating user';
-export const ROLE_ABOVE_ROTATOR = 'Not eligible to rotate tokens with permissions not held by the user';
-
 export const AUDIT_EVENTS = {
   created: 'group_access_token_created',
   creationFailed: 'group_access_token_creation_failed',
@@ -68,8 +54,6 @@ export const AUDIT_EVENTS = {
   // GitLab's name for a revocation (the token stays listed, inactive).
   revoked: 'group_access_token_deleted',
 } as const;
-
-const originOf = (caller: TokenCaller): RequestOrigin => ({ actor: caller.console ? null : caller.user, ip: caller.ip });
 
 /** `token_id` is a string in GitLab's API: anything that is not a stored id simply matches nothing. */
 function parseTokenId(ref: string): number | null {
@@ -83,29 +67,22 @@ async function findTokenOfGroup(db: Db, group: GroupRow, ref: string | number): 
   return id === null ? undefined : findGroupBotToken(db, group.id, id);
 }
 
-/** §6: the top-level group decides for its whole hierarchy whether tokens may be created. */
-async function creationAllowed(db: Db, group: GroupRow): Promise<boolean> {
-  const rootId = rootGroupId(group);
-  const root = rootId === group.id ? group : await findGroupById(db, rootId);
-  return root?.resource_access_token_creation_allowed === 1;
-}
-
-const canManage = async (db: Db, caller: TokenCaller, { group, level }: ResolvedGroup) =>
-  canManageGroupAccessTokens(caller.actor, level, await creationAllowed(db, group));
+const canManage = async (db: Db, caller: Caller, { group, level }: ResolvedGroup) =>
+  canManageGroupAccessTokens(caller, level, await tokenCreationAllowed(db, group));
 
 /** Why the caller may not create a token of this role here, or null (refusals of authority, audited). */
-async function creationRefusal(db: Db, caller: TokenCaller, resolved: ResolvedGroup, accessLevel: number): Promise<string | null> {
-  if (!(await canManage(db, caller, resolved))) return CANNOT_CREATE;
-  if (!canGrantTokenRole(caller.actor, resolved.level, accessLevel)) return ROLE_ABOVE_CREATOR;
+async function creationRefusal(db: Db, caller: Caller, resolved: ResolvedGroup, accessLevel: number): Promise<ErrorCode | null> {
+  if (!(await canManage(db, caller, resolved))) return 'token_creation_not_allowed';
+  if (!canGrantTokenRole(caller, resolved.level, accessLevel)) return 'token_role_above_creator';
   return null;
 }
 
 /** GitLab's model validations, in its order (the bot user's, then the token's); null when valid. */
-function attributesError(input: NewGroupAccessToken): string | null {
+function attributesError(input: NewGroupAccessToken): Failed | null {
   const invalid = tokenAttributesError(input.name, input.description, input.scopes);
   if (invalid) return invalid;
   const available: readonly string[] = GROUP_ACCESS_TOKEN_SCOPES;
-  return input.scopes.every((scope) => available.includes(scope)) ? null : 'Scopes can only contain available scopes';
+  return input.scopes.every((scope) => available.includes(scope)) ? null : failure('scopes_unavailable');
 }
 
 /** `group_{id}_bot_{32 hex}`, with a counter appended in the unlikely case it is taken (§1.3). */
@@ -139,38 +116,39 @@ async function insertBotUser(ctx: ServiceContext, db: Db, group: GroupRow, name:
  */
 export async function createGroupAccessToken(
   ctx: ServiceContext,
-  caller: TokenCaller,
+  caller: Caller,
   groupRef: string,
   input: NewGroupAccessToken,
 ): Promise<Result<IssuedGroupAccessToken>> {
   const db = ctx.database.db;
-  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  const resolved = await resolveGroup(db, caller, groupRef);
   if (!resolved.ok) return resolved;
   const { group } = resolved.value;
   const accessLevel = input.accessLevel ?? DEFAULT_TOKEN_ACCESS_LEVEL;
-  if (!isAssignableAccessLevel(accessLevel)) return badRequest('access_level does not have a valid value');
+  if (!isAssignableAccessLevel(accessLevel)) return failure('access_level_invalid');
   const now = nowIso(ctx);
   const refusal = await creationRefusal(db, caller, resolved.value, accessLevel);
   if (refusal) {
+    const refused = failure(refusal);
     await recordGroupEvent(
       db,
-      originOf(caller),
+      caller,
       group,
       {
         name: AUDIT_EVENTS.creationFailed,
-        details: { custom_message: `Group access token creation failed: ${refusal}`, token_name: input.name, scopes: input.scopes, access_level: accessLevel },
+        details: { custom_message: `Group access token creation failed: ${refused.error.message}`, token_name: input.name, scopes: input.scopes, access_level: accessLevel },
       },
       now,
     );
-    return badRequest(refusal);
+    return refused;
   }
-  return inTransaction(ctx.database, async (trx) => {
+  return transaction(ctx.database, async (trx) => {
     const invalid = attributesError(input);
-    if (invalid) return badRequest(invalid);
-    const expiresAt = expiresAtForCreate(input.expiresAt, await getSettings(trx), todayUtc(ctx));
-    if (!expiresAt.ok) return expiresAt;
+    if (invalid) return invalid;
+    const terms = await issuanceTerms(ctx, trx, 'create', input.expiresAt);
+    if (!terms.ok) return terms;
     // §1.3: an external creator makes an external bot (it must not reach internal projects).
-    const bot = await insertBotUser(ctx, trx, group, input.name, caller.actor.external, now);
+    const bot = await insertBotUser(ctx, trx, group, input.name, caller.external, now);
     await insertMember(trx, {
       user_id: bot.id,
       source_type: 'group',
@@ -185,12 +163,12 @@ export async function createGroupAccessToken(
       ctx,
       trx,
       bot,
-      { name: input.name, description: input.description ?? null, scopes: input.scopes, expiresAt: expiresAt.value, groupId: rootGroupId(group), previousId: null },
+      { name: input.name, description: input.description ?? null, scopes: input.scopes, ...terms.value, groupId: rootGroupId(group), previousId: null },
       now,
     );
     await recordGroupEvent(
       trx,
-      originOf(caller),
+      caller,
       group,
       {
         name: AUDIT_EVENTS.created,
@@ -216,17 +194,17 @@ export async function createGroupAccessToken(
 /** GET /groups/:id/access_tokens (§2.1): every token of the group's bots, inactive ones included. */
 export async function listGroupAccessTokens(
   ctx: ServiceContext,
-  caller: TokenCaller,
+  caller: Caller,
   groupRef: string,
-  filters: Omit<TokenFilters, 'userIds'>,
+  filters: TokenListFilters,
   page: Page,
 ): Promise<Result<{ tokens: GroupAccessToken[]; total: number }>> {
   const db = ctx.database.db;
-  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  const resolved = await resolveGroup(db, caller, groupRef);
   if (!resolved.ok) return resolved;
   const { group, level } = resolved.value;
   // §2.0: without the ability the answer is 401, not 403.
-  if (!canReadGroupAccessTokens(caller.actor, level)) return unauthorized();
+  if (!canReadGroupAccessTokens(caller, level)) return failure('unauthorized');
   // Two queries whatever the number of bots and tokens (no N+1, §8.1 L6).
   const bots = await findGroupBots(db, group.id);
   const levelByBot = new Map(bots.map((bot) => [bot.userId, bot.accessLevel]));
@@ -235,38 +213,38 @@ export async function listGroupAccessTokens(
 }
 
 /** GET /groups/:id/access_tokens/:token_id (§2.2). */
-export async function getGroupAccessToken(ctx: ServiceContext, caller: TokenCaller, groupRef: string, tokenRef: string): Promise<Result<GroupAccessToken>> {
+export async function getGroupAccessToken(ctx: ServiceContext, caller: Caller, groupRef: string, tokenRef: string): Promise<Result<GroupAccessToken>> {
   const db = ctx.database.db;
-  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  const resolved = await resolveGroup(db, caller, groupRef);
   if (!resolved.ok) return resolved;
   const { group, level } = resolved.value;
-  if (!canReadGroupAccessTokens(caller.actor, level)) return unauthorized();
+  if (!canReadGroupAccessTokens(caller, level)) return failure('unauthorized');
   const found = await findTokenOfGroup(db, group, tokenRef);
-  return found ? ok({ ...found, groupId: group.id }) : notFound(TOKEN_NOT_FOUND);
+  return found ? ok({ ...found, groupId: group.id }) : failure('access_token_not_found');
 }
 
 /**
  * The guards of the `self` endpoints (§2.5): only a group access token may use them; a browser
  * session, or the token of a human or an admin, is 405.
  */
-function selfTokenId(caller: TokenCaller): Result<number> {
-  if (caller.tokenId === null || caller.actor.userType !== 'project_bot') return fail('method_not_allowed');
-  return ok(caller.tokenId);
+function selfTokenId(caller: Caller): Result<number> {
+  if (caller.token === null || caller.userType !== 'project_bot') return failure('method_not_allowed');
+  return ok(caller.token.id);
 }
 
 /** The group and the caller's own token in it; a token of another group's bot is 401 here. */
-async function resolveSelf(db: Db, caller: TokenCaller, groupRef: string): Promise<Result<{ group: GroupRow; found: GroupBotToken }>> {
+async function resolveSelf(db: Db, caller: Caller, groupRef: string): Promise<Result<{ group: GroupRow; found: GroupBotToken }>> {
   const tokenId = selfTokenId(caller);
   if (!tokenId.ok) return tokenId;
-  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  const resolved = await resolveGroup(db, caller, groupRef);
   if (!resolved.ok) return resolved;
   const { group } = resolved.value;
   const found = await findGroupBotToken(db, group.id, tokenId.value);
-  return found ? ok({ group, found }) : unauthorized();
+  return found ? ok({ group, found }) : failure('unauthorized');
 }
 
 /** GET /groups/:id/access_tokens/self (T1): the group access token the request authenticated with. */
-export async function getSelfGroupAccessToken(ctx: ServiceContext, caller: TokenCaller, groupRef: string): Promise<Result<GroupAccessToken>> {
+export async function getSelfGroupAccessToken(ctx: ServiceContext, caller: Caller, groupRef: string): Promise<Result<GroupAccessToken>> {
   const self = await resolveSelf(ctx.database.db, caller, groupRef);
   if (!self.ok) return self;
   return ok({ ...self.value.found, groupId: self.value.group.id });
@@ -280,23 +258,23 @@ export async function getSelfGroupAccessToken(ctx: ServiceContext, caller: Token
 async function rotateInGroup(
   ctx: ServiceContext,
   trx: Db,
-  caller: TokenCaller,
+  caller: Caller,
   group: GroupRow,
   { token, accessLevel }: GroupBotToken,
-  expiresAt: string | null,
+  terms: IssuanceTerms,
   botExternal: boolean | undefined,
 ): Promise<Result<IssuedGroupAccessToken>> {
   const now = nowIso(ctx);
   const bot = await findUserById(trx, token.user_id);
-  if (!bot) return notFound(TOKEN_NOT_FOUND);
-  const rotated = await rotateToken(ctx, trx, token, bot, expiresAt, now);
+  if (!bot) return failure('access_token_not_found');
+  const rotated = await rotateToken(ctx, trx, token, bot, terms, now);
   if (!rotated.ok) return rotated;
   const successor = rotated.value.row;
   await clearMembershipExpiry(trx, bot.id, now);
   if (botExternal !== undefined && botExternal !== (bot.external === 1)) await updateUser(trx, bot.id, { external: botExternal ? 1 : 0, updated_at: now });
   await recordGroupEvent(
     trx,
-    originOf(caller),
+    caller,
     group,
     {
       name: AUDIT_EVENTS.rotated,
@@ -308,7 +286,7 @@ async function rotateInGroup(
         token_id: token.id,
         new_token_id: successor.id,
         expires_at: successor.expires_at,
-        self_rotation: caller.tokenId === token.id,
+        self_rotation: caller.token?.id === token.id,
       },
     },
     now,
@@ -319,41 +297,41 @@ async function rotateInGroup(
 /** POST /groups/:id/access_tokens/:token_id/rotate (§2.4). */
 export async function rotateGroupAccessToken(
   ctx: ServiceContext,
-  caller: TokenCaller,
+  caller: Caller,
   groupRef: string,
   tokenRef: string | number,
   expiresAtParam: string | undefined,
 ): Promise<Result<IssuedGroupAccessToken>> {
-  const resolved = await resolveGroup(ctx.database.db, caller.actor, groupRef);
+  const resolved = await resolveGroup(ctx.database.db, caller, groupRef);
   if (!resolved.ok) return resolved;
   const { group, level } = resolved.value;
   // "Only admins should be informed if the token doesn't exist" (§2.4).
-  const denied = () => (caller.actor.isAdmin ? notFound() : unauthorized());
-  return inTransaction(ctx.database, async (trx) => {
+  const denied = () => failure(caller.isAdmin ? 'not_found' : 'unauthorized');
+  return transaction(ctx.database, async (trx) => {
     if (!(await canManage(trx, caller, resolved.value))) return denied();
     const found = await findTokenOfGroup(trx, group, tokenRef);
     if (!found) return denied();
-    if (found.token.revoked === 1) return badRequest('Token already revoked');
-    if (!canGrantTokenRole(caller.actor, level, found.accessLevel)) return badRequest(ROLE_ABOVE_ROTATOR);
-    const expiresAt = expiresAtForRotate(expiresAtParam, await getSettings(trx), todayUtc(ctx));
-    if (!expiresAt.ok) return expiresAt;
-    return rotateInGroup(ctx, trx, caller, group, found, expiresAt.value, caller.actor.external);
+    if (found.token.revoked === 1) return failure('token_already_revoked');
+    if (!canGrantTokenRole(caller, level, found.accessLevel)) return failure('token_role_above_rotator');
+    const terms = await issuanceTerms(ctx, trx, 'rotate', expiresAtParam);
+    if (!terms.ok) return terms;
+    return rotateInGroup(ctx, trx, caller, group, found, terms.value, caller.external);
   });
 }
 
 /** POST /groups/:id/access_tokens/self/rotate (§2.5): a group access token renews itself. */
 export async function selfRotateGroupAccessToken(
   ctx: ServiceContext,
-  caller: TokenCaller,
+  caller: Caller,
   groupRef: string,
   expiresAtParam: string | undefined,
 ): Promise<Result<IssuedGroupAccessToken>> {
-  return inTransaction(ctx.database, async (trx) => {
+  return transaction(ctx.database, async (trx) => {
     const self = await resolveSelf(trx, caller, groupRef);
     if (!self.ok) return self;
-    const expiresAt = expiresAtForRotate(expiresAtParam, await getSettings(trx), todayUtc(ctx));
-    if (!expiresAt.ok) return expiresAt;
-    return rotateInGroup(ctx, trx, caller, self.value.group, self.value.found, expiresAt.value, undefined);
+    const terms = await issuanceTerms(ctx, trx, 'rotate', expiresAtParam);
+    if (!terms.ok) return terms;
+    return rotateInGroup(ctx, trx, caller, self.value.group, self.value.found, terms.value, undefined);
   });
 }
 
@@ -361,24 +339,24 @@ export async function selfRotateGroupAccessToken(
  * DELETE /groups/:id/access_tokens/:token_id (§2.6). The token is looked up before permissions,
  * as GitLab does; the bot user is kept (T6), so the token stays listed as inactive.
  */
-export async function revokeGroupAccessToken(ctx: ServiceContext, caller: TokenCaller, groupRef: string, tokenRef: string | number): Promise<Result<GroupAccessToken>> {
+export async function revokeGroupAccessToken(ctx: ServiceContext, caller: Caller, groupRef: string, tokenRef: string | number): Promise<Result<GroupAccessToken>> {
   const db = ctx.database.db;
-  const resolved = await resolveGroup(db, caller.actor, groupRef);
+  const resolved = await resolveGroup(db, caller, groupRef);
   if (!resolved.ok) return resolved;
   const { group, level } = resolved.value;
   const found = await findTokenOfGroup(db, group, tokenRef);
-  if (!found) return notFound(TOKEN_NOT_FOUND);
-  if (!canReadGroupAccessTokens(caller.actor, level)) {
+  if (!found) return failure('access_token_not_found');
+  if (!canReadGroupAccessTokens(caller, level)) {
     const bot = await findUserById(db, found.token.user_id);
-    return badRequest(`${caller.user.name} cannot delete ${bot?.name ?? found.token.name}`);
+    return failure('token_revocation_not_allowed', `${caller.user.name} cannot delete ${bot?.name ?? found.token.name}`);
   }
-  return inTransaction(ctx.database, async (trx) => {
+  return transaction(ctx.database, async (trx) => {
     const now = nowIso(ctx);
     // Revoking a revoked token is a success that changes nothing (and records nothing).
     if (await revokeTokenIfActive(trx, found.token.id, now)) {
       await recordGroupEvent(
         trx,
-        originOf(caller),
+        caller,
         group,
         {
           name: AUDIT_EVENTS.revoked,

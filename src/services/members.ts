@@ -1,13 +1,16 @@
 import { AccessLevel, isAssignableAccessLevel } from '../domain/access-levels.js';
+import { failure } from '../domain/errors.js';
 import { canManageMembers, effectiveLevel, type Actor } from '../domain/permissions.js';
-import { badRequest, fail, forbidden, notFound, ok, type Result } from '../domain/result.js';
+import { ok, type Result } from '../domain/result.js';
+import { transaction } from '../store/database.js';
 import { type Db, isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 import { lockGroupMembership, traversalIds, deleteMember, findGroupMembershipsOfUser, findMember, findMembersOfSources, insertMember, updateMember } from '../store/repositories/groups.js';
-import { findUserById } from '../store/repositories/users.js';
+import { findUserById, findUsersByIds } from '../store/repositories/users.js';
 import type { MemberRow, UserRow } from '../store/schema.js';
-import type { ResolvedGroup } from './groups.js';
-
-const MEMBER_EXISTS = 'Member already exists';
+import type { Caller } from './caller.js';
+import { nowIso, type ServiceContext } from './context.js';
+import { resolveGroup, type ResolvedGroup } from './groups.js';
+import { pageOfList, type Listed, type Page } from './lists.js';
 
 export interface MemberWithUser {
   member: MemberRow;
@@ -16,7 +19,7 @@ export interface MemberWithUser {
 
 async function withUsers(db: Db, members: MemberRow[]): Promise<MemberWithUser[]> {
   if (members.length === 0) return [];
-  const users = await db.selectFrom('users').selectAll().where('id', 'in', [...new Set(members.map((m) => m.user_id))]).execute();
+  const users = await findUsersByIds(db, members.map((m) => m.user_id));
   const byId = new Map(users.map((u) => [u.id, u]));
   return members.flatMap((member) => {
     const user = byId.get(member.user_id);
@@ -24,7 +27,7 @@ async function withUsers(db: Db, members: MemberRow[]): Promise<MemberWithUser[]
   });
 }
 
-export async function directGroupMembers(db: Db, group: ResolvedGroup['group']): Promise<MemberWithUser[]> {
+async function directGroupMembers(db: Db, group: ResolvedGroup['group']): Promise<MemberWithUser[]> {
   return withUsers(db, await findMembersOfSources(db, 'group', [group.id]));
 }
 
@@ -39,18 +42,46 @@ function bestMemberships(group: ResolvedGroup['group'], members: MemberRow[]): M
 }
 
 /** Direct and inherited members, each with their highest role (GitLab's members/all). */
-export async function allGroupMembers(db: Db, group: ResolvedGroup['group']): Promise<MemberWithUser[]> {
+async function allGroupMembers(db: Db, group: ResolvedGroup['group']): Promise<MemberWithUser[]> {
   return withUsers(db, bestMemberships(group, await findMembersOfSources(db, 'group', traversalIds(group))));
 }
 
+/**
+ * GET /groups/:id/members and, with `inherited`, /members/all: the members of a group the caller
+ * can see, filtered by a search on username and name.
+ */
+export async function listGroupMembers(
+  ctx: ServiceContext,
+  caller: Caller | null,
+  groupRef: string,
+  options: { inherited: boolean; search?: string | undefined },
+  page: Page,
+): Promise<Result<Listed<MemberWithUser>>> {
+  const db = ctx.database.db;
+  const resolved = await resolveGroup(db, caller, groupRef);
+  if (!resolved.ok) return resolved;
+  const search = options.search?.toLowerCase();
+  const members = (await (options.inherited ? allGroupMembers : directGroupMembers)(db, resolved.value.group)).filter(
+    ({ user }) => !search || user.username.toLowerCase().includes(search) || user.name.toLowerCase().includes(search),
+  );
+  return ok(pageOfList(members, page));
+}
+
 /** GET /groups/:id/members/:user_id, and with `inherited` /members/all/:user_id. */
-export async function findGroupMember(db: Db, group: ResolvedGroup['group'], userId: number, inherited: boolean): Promise<Result<MemberWithUser>> {
-  if (!isRecordId(userId)) return notFound('Member');
+export async function getGroupMember(ctx: ServiceContext, caller: Caller | null, groupRef: string, userId: number, inherited: boolean): Promise<Result<MemberWithUser>> {
+  const db = ctx.database.db;
+  const resolved = await resolveGroup(db, caller, groupRef);
+  if (!resolved.ok) return resolved;
+  return findGroupMember(db, resolved.value.group, userId, inherited);
+}
+
+async function findGroupMember(db: Db, group: ResolvedGroup['group'], userId: number, inherited: boolean): Promise<Result<MemberWithUser>> {
+  if (!isRecordId(userId)) return failure('member_not_found');
   const memberships = inherited
     ? bestMemberships(group, await findGroupMembershipsOfUser(db, userId, traversalIds(group)))
     : [await findMember(db, 'group', group.id, userId)].filter((m): m is MemberRow => m !== undefined);
   const [found] = await withUsers(db, memberships);
-  return found ? ok(found) : notFound('Member');
+  return found ? ok(found) : failure('member_not_found');
 }
 
 export interface MemberInput {
@@ -60,20 +91,47 @@ export interface MemberInput {
 }
 
 function checkRoleChange(actor: Actor, resolved: ResolvedGroup, accessLevel: number): Result<null> {
-  if (!canManageMembers(actor, 'group', resolved.level)) return forbidden();
-  if (!isAssignableAccessLevel(accessLevel)) return badRequest('access_level does not have a valid value');
-  if (accessLevel > effectiveLevel(actor, resolved.level)) return forbidden('You cannot assign a role higher than your own');
+  if (!canManageMembers(actor, 'group', resolved.level)) return failure('forbidden');
+  if (!isAssignableAccessLevel(accessLevel)) return failure('access_level_invalid');
+  if (accessLevel > effectiveLevel(actor, resolved.level)) return failure('role_above_own');
   return ok(null);
 }
 
-export async function addGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, input: MemberInput, now: string): Promise<Result<MemberWithUser>> {
+/**
+ * A change of a group's members, in one transaction that holds the group's membership lock: the
+ * group is resolved first (404 before anything else), then `change` runs.
+ */
+async function changeMembers<T>(
+  ctx: ServiceContext,
+  caller: Caller,
+  groupRef: string,
+  change: (db: Db, resolved: ResolvedGroup, now: string) => Promise<Result<T>>,
+): Promise<Result<T>> {
+  const resolved = await resolveGroup(ctx.database.db, caller, groupRef);
+  if (!resolved.ok) return resolved;
+  return transaction(ctx.database, (db) => change(db, resolved.value, nowIso(ctx)));
+}
+
+/** POST /groups/:id/members (Owners). */
+export const addGroupMember = (ctx: ServiceContext, caller: Caller, groupRef: string, input: MemberInput): Promise<Result<MemberWithUser>> =>
+  changeMembers(ctx, caller, groupRef, (db, resolved, now) => addMember(db, caller, resolved, input, now));
+
+/** PUT /groups/:id/members/:user_id (Owners); a top-level group always keeps a human Owner. */
+export const changeGroupMember = (ctx: ServiceContext, caller: Caller, groupRef: string, input: MemberInput): Promise<Result<MemberWithUser>> =>
+  changeMembers(ctx, caller, groupRef, (db, resolved, now) => changeMember(db, caller, resolved, input, now));
+
+/** DELETE /groups/:id/members/:user_id: anyone may leave; removing others is for Owners. */
+export const removeGroupMember = (ctx: ServiceContext, caller: Caller, groupRef: string, userId: number): Promise<Result<null>> =>
+  changeMembers(ctx, caller, groupRef, (db, resolved) => removeMember(db, caller, resolved, userId));
+
+async function addMember(db: Db, actor: Actor, resolved: ResolvedGroup, input: MemberInput, now: string): Promise<Result<MemberWithUser>> {
   const allowed = checkRoleChange(actor, resolved, input.accessLevel);
   if (!allowed.ok) return allowed;
   const user = isRecordId(input.userId) ? await findUserById(db, input.userId) : undefined;
-  if (!user || user.user_type === 'ghost') return notFound('User');
+  if (!user || user.user_type === 'ghost') return failure('user_not_found');
   // Seeds: bot users "cannot be added directly to any other groups or projects".
-  if (user.user_type === 'project_bot') return badRequest('Bot users of access tokens cannot be added to other groups or projects');
-  if (await findMember(db, 'group', resolved.group.id, user.id)) return fail('conflict', MEMBER_EXISTS);
+  if (user.user_type === 'project_bot') return failure('bot_cannot_join');
+  if (await findMember(db, 'group', resolved.group.id, user.id)) return failure('member_exists');
   try {
     const member = await insertMember(db, {
       user_id: user.id,
@@ -87,20 +145,20 @@ export async function addGroupMember(db: Db, actor: Actor, resolved: ResolvedGro
     });
     return ok({ member, user });
   } catch (error) {
-    if (isUniqueViolation(error)) return fail('conflict', MEMBER_EXISTS);
+    if (isUniqueViolation(error)) return failure('member_exists');
     throw error;
   }
 }
 
-export async function changeGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, input: MemberInput, now: string): Promise<Result<MemberWithUser>> {
+async function changeMember(db: Db, actor: Actor, resolved: ResolvedGroup, input: MemberInput, now: string): Promise<Result<MemberWithUser>> {
   const allowed = checkRoleChange(actor, resolved, input.accessLevel);
   if (!allowed.ok) return allowed;
   await lockGroupMembership(db, resolved.group.id);
   const existing = isRecordId(input.userId) ? await findMember(db, 'group', resolved.group.id, input.userId) : undefined;
   const user = existing && (await findUserById(db, existing.user_id));
-  if (!existing || !user) return notFound('Member');
-  if (existing.access_level > effectiveLevel(actor, resolved.level)) return forbidden();
-  if (await isLastOwner(db, resolved, existing, input.accessLevel)) return forbidden('A group must keep at least one Owner');
+  if (!existing || !user) return failure('member_not_found');
+  if (existing.access_level > effectiveLevel(actor, resolved.level)) return failure('forbidden');
+  if (await isLastOwner(db, resolved, existing, input.accessLevel)) return failure('last_owner');
   const member = await updateMember(db, existing.id, {
     access_level: input.accessLevel,
     ...(input.expiresAt !== undefined ? { expires_at: input.expiresAt } : {}),
@@ -109,13 +167,13 @@ export async function changeGroupMember(db: Db, actor: Actor, resolved: Resolved
   return ok({ member, user });
 }
 
-export async function removeGroupMember(db: Db, actor: Actor, resolved: ResolvedGroup, userId: number): Promise<Result<null>> {
+async function removeMember(db: Db, actor: Actor, resolved: ResolvedGroup, userId: number): Promise<Result<null>> {
   await lockGroupMembership(db, resolved.group.id);
   const existing = isRecordId(userId) ? await findMember(db, 'group', resolved.group.id, userId) : undefined;
   // Anyone may leave; removing others is for those who manage members.
-  if (userId !== actor.id && !canManageMembers(actor, 'group', resolved.level)) return forbidden();
-  if (!existing) return notFound('Member');
-  if (await isLastOwner(db, resolved, existing, null)) return forbidden('A group must keep at least one Owner');
+  if (userId !== actor.id && !canManageMembers(actor, 'group', resolved.level)) return failure('forbidden');
+  if (!existing) return failure('member_not_found');
+  if (await isLastOwner(db, resolved, existing, null)) return failure('last_owner');
   await deleteMember(db, existing.id);
   return ok(null);
 }

@@ -1,4 +1,5 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { constantTimeEqual } from '../domain/constant-time.js';
 
 const KEY_LENGTH = 64;
 const COST = { N: 16384, r: 8, p: 1 } as const;
@@ -23,7 +24,7 @@ export async function verifyPassword(password: string, digest: string | null): P
   const [, n, r, p, salt, key] = parts;
   const expected = Buffer.from(key!, 'base64');
   const actual = await derive(password, Buffer.from(salt!, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  return constantTimeEqual(actual, expected);
 }
 
 export function generatePassword(): string {

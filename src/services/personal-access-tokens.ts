@@ -1,15 +1,18 @@
+import { failure } from '../domain/errors.js';
 import { ADMIN_SCOPES, PERSONAL_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js';
-import { badRequest, notFound, ok, type Result } from '../domain/result.js';
-import { expiresAtForCreate, expiresAtForRotate, tokenAttributesError } from '../domain/token-lifetime.js';
-import type { Actor } from '../domain/permissions.js';
+import { ok, type Result } from '../domain/result.js';
+import { tokenAttributesError } from '../domain/token-lifetime.js';
+import { transaction } from '../store/database.js';
 import { findTokenById, findTokens, revokeTokenIfActive, type TokenFilters } from '../store/repositories/tokens.js';
 import { findUserById } from '../store/repositories/users.js';
-import { type Page, isRecordId } from '../store/repositories/common.js';
+import { type Db, isRecordId } from '../store/repositories/common.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
-import { nowIso, todayUtc, type ServiceContext } from './context.js';
-import { getSettings } from './settings.js';
-import { issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
-import { inTransaction } from './transaction.js';
+import type { Caller } from './caller.js';
+import { nowIso, type ServiceContext } from './context.js';
+import type { Listed, Page, TokenListFilters } from './lists.js';
+import { issuanceTerms, issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
+
+export type { IssuedToken };
 
 export interface NewPersonalAccessToken {
   userId: number;
@@ -20,58 +23,85 @@ export interface NewPersonalAccessToken {
 }
 
 /** The scopes a token of this user may carry: admin scopes only for administrators. */
-export function availableScopesFor(user: Pick<UserRow, 'is_admin'>): readonly string[] {
+function availableScopesFor(user: Pick<UserRow, 'is_admin'>): readonly string[] {
   return user.is_admin === 1 ? [...PERSONAL_ACCESS_TOKEN_SCOPES, ...ADMIN_SCOPES] : PERSONAL_ACCESS_TOKEN_SCOPES;
 }
 
 /** POST /users/:id/personal_access_tokens (admins) and `tollgate pat create`. */
 export async function createPersonalAccessToken(ctx: ServiceContext, input: NewPersonalAccessToken): Promise<Result<IssuedToken>> {
-  return inTransaction(ctx.database, async (db) => {
+  return transaction(ctx.database, async (db) => {
     const user = isRecordId(input.userId) ? await findUserById(db, input.userId) : undefined;
-    if (!user || user.user_type === 'ghost') return notFound('User');
+    if (!user || user.user_type === 'ghost') return failure('user_not_found');
     const invalid = tokenAttributesError(input.name, input.description, input.scopes);
-    if (invalid) return badRequest(invalid);
+    if (invalid) return invalid;
     const available = availableScopesFor(user);
-    if (!input.scopes.every((s) => available.includes(s))) return badRequest('Scopes can only contain available scopes');
-    const expiresAt = expiresAtForCreate(input.expiresAt, await getSettings(db), todayUtc(ctx));
-    if (!expiresAt.ok) return expiresAt;
-    const attributes = { name: input.name, description: input.description ?? null, scopes: input.scopes, expiresAt: expiresAt.value, groupId: null, previousId: null };
+    if (!input.scopes.every((s) => available.includes(s))) return failure('scopes_unavailable');
+    const terms = await issuanceTerms(ctx, db, 'create', input.expiresAt);
+    if (!terms.ok) return terms;
+    const attributes = { name: input.name, description: input.description ?? null, scopes: input.scopes, ...terms.value, groupId: null, previousId: null };
     return ok(await issueToken(ctx, db, user, attributes, nowIso(ctx)));
   });
 }
 
-/** Non-admins see only their own tokens; admins see everyone's, or one user's with `user_id`. */
+/** GET /personal_access_tokens: non-admins see only their own tokens; admins see everyone's, or one user's with `userId`. */
 export async function listPersonalAccessTokens(
   ctx: ServiceContext,
-  actor: Actor,
-  filters: Omit<TokenFilters, 'userIds'> & { userId?: number | undefined },
+  caller: Caller,
+  filters: TokenListFilters & { userId?: number | undefined },
   page: Page,
-) {
+): Promise<Listed<TokenRow>> {
   let userIds: TokenFilters['userIds'];
-  if (!actor.isAdmin) userIds = [actor.id];
+  if (!caller.isAdmin) userIds = [caller.id];
   else if (filters.userId !== undefined) userIds = isRecordId(filters.userId) ? [filters.userId] : [];
   else userIds = 'all';
-  return findTokens(ctx.database.db, { ...filters, userIds }, page, ctx.clock.now());
+  const { rows, total } = await findTokens(ctx.database.db, { ...filters, userIds }, page, ctx.clock.now());
+  return { items: rows, total };
 }
 
-/** A token of someone else is, to a non-admin, a token that does not exist. */
-export async function findVisiblePersonalAccessToken(ctx: ServiceContext, actor: Actor, id: number): Promise<Result<TokenRow>> {
-  const token = isRecordId(id) ? await findTokenById(ctx.database.db, id) : undefined;
-  if (!token || token.impersonation === 1 || (!actor.isAdmin && token.user_id !== actor.id)) return notFound();
+/** A token by id, or `self`: the token the request authenticated with. */
+export type PersonalAccessTokenRef = number | 'self';
+
+/**
+ * The token a request names. `self` needs a token (a browser session has none: 400); by id, a
+ * token of someone else is, to a non-admin, a token that does not exist (404).
+ */
+async function namedToken(db: Db, caller: Caller, ref: PersonalAccessTokenRef): Promise<Result<TokenRow>> {
+  if (ref === 'self') {
+    const token = caller.token && (await findTokenById(db, caller.token.id));
+    return token ? ok(token) : failure('personal_access_token_required');
+  }
+  const token = isRecordId(ref) ? await findTokenById(db, ref) : undefined;
+  if (!token || token.impersonation === 1 || (!caller.isAdmin && token.user_id !== caller.id)) return failure('not_found');
   return ok(token);
 }
 
-export async function revokePersonalAccessToken(ctx: ServiceContext, token: TokenRow): Promise<void> {
-  await revokeTokenIfActive(ctx.database.db, token.id, nowIso(ctx));
+/** GET /personal_access_tokens/:id and /self. */
+export const getPersonalAccessToken = (ctx: ServiceContext, caller: Caller, ref: PersonalAccessTokenRef): Promise<Result<TokenRow>> =>
+  namedToken(ctx.database.db, caller, ref);
+
+/** DELETE /personal_access_tokens/:id and /self: revoking a revoked token changes nothing. */
+export async function revokePersonalAccessToken(ctx: ServiceContext, caller: Caller, ref: PersonalAccessTokenRef): Promise<Result<TokenRow>> {
+  const token = await namedToken(ctx.database.db, caller, ref);
+  if (!token.ok) return token;
+  await revokeTokenIfActive(ctx.database.db, token.value.id, nowIso(ctx));
+  return token;
 }
 
-export async function rotatePersonalAccessToken(ctx: ServiceContext, tokenId: number, expiresAtParam: string | undefined): Promise<Result<IssuedToken>> {
-  return inTransaction(ctx.database, async (db) => {
-    const token = await findTokenById(db, tokenId);
+/** POST /personal_access_tokens/:id/rotate and /self/rotate (§4.2), in one transaction. */
+export async function rotatePersonalAccessToken(
+  ctx: ServiceContext,
+  caller: Caller,
+  ref: PersonalAccessTokenRef,
+  expiresAtParam: string | undefined,
+): Promise<Result<IssuedToken>> {
+  const named = await namedToken(ctx.database.db, caller, ref);
+  if (!named.ok) return named;
+  return transaction(ctx.database, async (db) => {
+    const token = await findTokenById(db, named.value.id);
     const user = token && (await findUserById(db, token.user_id));
-    if (!token || !user) return notFound();
-    const expiresAt = expiresAtForRotate(expiresAtParam, await getSettings(db), todayUtc(ctx));
-    if (!expiresAt.ok) return expiresAt;
-    return rotateToken(ctx, db, token, user, expiresAt.value, nowIso(ctx));
+    if (!token || !user) return failure('not_found');
+    const terms = await issuanceTerms(ctx, db, 'rotate', expiresAtParam);
+    if (!terms.ok) return terms;
+    return rotateToken(ctx, db, token, user, terms.value, nowIso(ctx));
   });
 }

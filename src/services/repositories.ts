@@ -83,10 +83,6 @@ export async function createProjectRepository(ctx: ServiceContext, created: { gr
   return path;
 }
 
-export async function removeProjectRepository(ctx: Pick<ServiceContext, 'config'>, group: Pick<GroupRow, 'full_path'>, project: Pick<ProjectRow, 'path'>) {
-  await rm(repositoryPath(ctx.config, group, project), { recursive: true, force: true });
-}
-
 /**
  * After a group is deleted: its repositories and those of its subgroups all live under the group's
  * own directory (a project's `<path>.git` never collides with a subgroup's `<path>`), so one removal

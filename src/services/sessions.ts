@@ -1,6 +1,8 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../domain/constant-time.js';
 import { findUserById, findUserByLogin, clearSignInFailures, deleteExpiredSessionsOfUser, deleteSessionByDigest, findLiveSessionByDigest, insertSession, insertSignInFailure, recentSignInFailures, touchSessionRow, type SessionRow, deleteExpiredSessions, deleteSignInFailuresUpTo } from '../store/repositories/users.js';
 import type { UserRow } from '../store/schema.js';
+import { sessionCaller, type SessionAuthenticatedCaller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
@@ -35,16 +37,13 @@ function keyed(ctx: Pick<ServiceContext, 'secret'>, purpose: 'session' | 'csrf',
   return createHmac('sha256', ctx.secret).update(`${purpose}:${value}`).digest('base64url');
 }
 
-export const sessionDigest = (ctx: Pick<ServiceContext, 'secret'>, sessionId: string) => keyed(ctx, 'session', sessionId);
+const sessionDigest = (ctx: Pick<ServiceContext, 'secret'>, sessionId: string) => keyed(ctx, 'session', sessionId);
 
 /** Derived from the session id rather than stored: the cookie alone cannot reveal it, the server can always recompute it. */
 export const csrfTokenFor = (ctx: Pick<ServiceContext, 'secret'>, sessionId: string) => keyed(ctx, 'csrf', sessionId);
 
 export function csrfTokenMatches(expected: string, presented: string | undefined): boolean {
-  if (presented === undefined) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(presented);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return presented !== undefined && constantTimeEqual(expected, presented);
 }
 
 const normalizeLogin = (login: string) => login.trim().toLowerCase();
@@ -99,15 +98,18 @@ export async function signIn(
   return { kind: 'ok', user, sessionId, csrfToken: csrfTokenFor(ctx, sessionId) };
 }
 
-/** The live session and its active user for a cookie value, or null (unknown, expired, malformed, blocked user). */
-export async function authenticateSession(ctx: ServiceContext, sessionId: string): Promise<{ user: UserRow; session: AuthenticatedSession } | null> {
+/**
+ * The caller of a live session of an active user, for a cookie value, or null (unknown, expired,
+ * malformed, blocked user). `ip` is where the request came from (audit events).
+ */
+export async function authenticateSession(ctx: ServiceContext, sessionId: string, ip: string | null = null): Promise<SessionAuthenticatedCaller | null> {
   if (!SESSION_ID_PATTERN.test(sessionId)) return null;
   const db = ctx.database.db;
   const row: SessionRow | undefined = await findLiveSessionByDigest(db, sessionDigest(ctx, sessionId), nowIso(ctx));
   if (!row) return null;
   const user = await findUserById(db, row.user_id);
   if (!user || user.state !== 'active') return null;
-  return { user, session: { id: row.id, userId: user.id, lastActiveAt: row.last_active_at, csrfToken: csrfTokenFor(ctx, sessionId) } };
+  return sessionCaller(user, { id: row.id, userId: user.id, lastActiveAt: row.last_active_at, csrfToken: csrfTokenFor(ctx, sessionId) }, ip);
 }
 
 /** Slides the idle expiry forward, at most once per SESSION_TOUCH_INTERVAL_MS. */

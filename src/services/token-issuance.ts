@@ -1,9 +1,11 @@
 import { generateToken, tokenDigest } from '../domain/token-format.js';
-import { badRequest, ok, type Result } from '../domain/result.js';
+import { failure } from '../domain/errors.js';
+import { ok, type Result } from '../domain/result.js';
 import type { Db } from '../store/repositories/common.js';
 import { findTokenByDigest, insertToken, revokeTokenIfActive } from '../store/repositories/tokens.js';
 import type { TokenRow, UserRow } from '../store/schema.js';
-import type { ServiceContext } from './context.js';
+import { expiresAtForCreate, expiresAtForRotate } from '../domain/token-lifetime.js';
+import { todayUtc, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
 
 /** The token row and its plaintext: the only moment the plaintext exists (shown once, never stored). */
@@ -22,13 +24,30 @@ export interface TokenAttributes {
   /** Root group of a group bot's token. */
   groupId: number | null;
   previousId: number | null;
+  /** The instance's token prefix: the use case reads the settings once, with the lifetime rules. */
+  prefix: string;
+}
+
+/** What the instance decides about a new token: its expiry and its prefix. */
+export interface IssuanceTerms {
+  expiresAt: string | null;
+  prefix: string;
+}
+
+/**
+ * The new token's expiry (T2 on create, T4 on rotation, within T3's maximum) and the instance's
+ * token prefix, from one read of the settings.
+ */
+export async function issuanceTerms(ctx: ServiceContext, db: Db, use: 'create' | 'rotate', given: string | null | undefined): Promise<Result<IssuanceTerms>> {
+  const settings = await getSettings(db);
+  const expiresAt = (use === 'create' ? expiresAtForCreate : expiresAtForRotate)(given, settings, todayUtc(ctx));
+  return expiresAt.ok ? ok({ expiresAt: expiresAt.value, prefix: settings.personal_access_token_prefix }) : expiresAt;
 }
 
 export async function issueToken(ctx: ServiceContext, db: Db, user: UserRow, attributes: TokenAttributes, now: string): Promise<IssuedToken> {
-  const { personal_access_token_prefix: prefix } = await getSettings(db);
   // A digest collision among 128 random bits is beyond unlikely; GitLab still loops, and so do we.
   for (;;) {
-    const token = generateToken(prefix, { organizationId: ORGANIZATION_ID, userId: user.id });
+    const token = generateToken(attributes.prefix, { organizationId: ORGANIZATION_ID, userId: user.id });
     const digest = tokenDigest(ctx.secret, token);
     if (await findTokenByDigest(db, digest)) continue;
     const row = await insertToken(db, {
@@ -66,10 +85,10 @@ export async function rotateToken(
   db: Db,
   old: TokenRow,
   user: UserRow,
-  expiresAt: string | null,
+  { expiresAt, prefix }: IssuanceTerms,
   now: string,
 ): Promise<Result<IssuedToken>> {
-  if (!(await revokeTokenIfActive(db, old.id, now))) return badRequest('Token already revoked');
+  if (!(await revokeTokenIfActive(db, old.id, now))) return failure('token_already_revoked');
   return ok(
     await issueToken(
       ctx,
@@ -82,6 +101,7 @@ export async function rotateToken(
         expiresAt,
         groupId: old.group_id,
         previousId: old.id,
+        prefix,
       },
       now,
     ),

@@ -1,5 +1,6 @@
 import { REMOVAL_REASON, retentionCutoff } from '../domain/retention.js';
 import { insertAuditEvent } from '../store/repositories/audit-events.js';
+import { transaction } from '../store/database.js';
 import type { Db } from '../store/repositories/common.js';
 import { findGroupById, findMembershipsOfUser } from '../store/repositories/groups.js';
 import { reassignIssuesAuthor } from '../store/repositories/projects.js';
@@ -21,7 +22,7 @@ export interface RetentionOptions {
 }
 
 /** Audit events of scheduled jobs name the job as their author, there being no user behind them. */
-export const RETENTION_AUTHOR = 'Tollgate inactive-token-retention';
+const RETENTION_AUTHOR = 'Tollgate inactive-token-retention';
 
 /**
  * The `inactive-token-retention` job (daily at 00:00 UTC): removes the bot users whose tokens all
@@ -43,7 +44,7 @@ export async function runTokenRetention(ctx: ServiceContext, options: RetentionO
     if (bots.length === 0) return report;
     afterId = bots[bots.length - 1]!.id;
     for (const bot of bots) {
-      const removedTokens = await db.transaction().execute(async (trx) => {
+      const removedTokens = await transaction(ctx.database, async (trx) => {
         if (!(await isRemovableBot(trx, cutoff, bot.id))) return null;
         const tokenIds = await tokenIdsOf(trx, bot.id);
         const memberships = await findMembershipsOfUser(trx, bot.id);

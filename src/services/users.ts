@@ -1,7 +1,10 @@
-import { isUniqueViolation, type Db } from '../store/repositories/common.js';
-import { badRequest, fail, ok, type Result } from '../domain/result.js';
-import { insertUser, usernameOrEmailTaken } from '../store/repositories/users.js';
+import { failure, invalidFields, type FieldError } from '../domain/errors.js';
+import { ok, type Result } from '../domain/result.js';
+import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
+import { findUserById, findUserByUsername, insertUser, listUsers, usernameOrEmailTaken } from '../store/repositories/users.js';
 import type { UserRow } from '../store/schema.js';
+import { nowIso, type ServiceContext } from './context.js';
+import type { Listed, Page } from './lists.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
 
 export interface NewUser {
@@ -13,33 +16,34 @@ export interface NewUser {
   external?: boolean | undefined;
 }
 
-
 const USERNAME = /^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const MAX_LENGTH = 255;
 
-export function newUserErrors(input: NewUser): string[] {
-  const errors: string[] = [];
+function newUserErrors(input: NewUser): FieldError[] {
+  const errors: FieldError[] = [];
   if (!USERNAME.test(input.username) || input.username.length > MAX_LENGTH || /\.(git|atom)$/.test(input.username)) {
-    errors.push('Username can contain only letters, digits, "_", "-" and ".", cannot start with "-" or end in ".git" or ".atom"');
+    errors.push({ field: 'username', message: 'Username can contain only letters, digits, "_", "-" and ".", cannot start with "-" or end in ".git" or ".atom"' });
   }
-  if (!EMAIL.test(input.email) || input.email.length > MAX_LENGTH) errors.push('Email is invalid');
-  if (input.name.trim() === '') errors.push("Name can't be blank");
-  else if (input.name.length > MAX_LENGTH) errors.push(`Name is too long (maximum is ${MAX_LENGTH} characters)`);
+  if (!EMAIL.test(input.email) || input.email.length > MAX_LENGTH) errors.push({ field: 'email', message: 'Email is invalid' });
+  if (input.name.trim() === '') errors.push({ field: 'name', message: "Name can't be blank" });
+  else if (input.name.length > MAX_LENGTH) errors.push({ field: 'name', message: `Name is too long (maximum is ${MAX_LENGTH} characters)` });
   if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
-    errors.push(`Password is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)`);
+    errors.push({ field: 'password', message: `Password is too short (minimum is ${MIN_PASSWORD_LENGTH} characters)` });
   }
   return errors;
 }
 
-/** Creates a human user; taken usernames and emails are GitLab's 409s. */
-export async function createUser(db: Db, input: NewUser, now: string): Promise<Result<UserRow>> {
+/** POST /users and `tollgate users create`: a human user; taken usernames and emails are GitLab's 409s. */
+export async function createUser(ctx: ServiceContext, input: NewUser): Promise<Result<UserRow>> {
+  const db = ctx.database.db;
   const errors = newUserErrors(input);
-  if (errors.length > 0) return badRequest(errors.join(', '));
+  if (errors.length > 0) return invalidFields('invalid_attributes', errors);
   const taken = await usernameOrEmailTaken(db, input.username, input.email);
-  if (taken.email) return fail('conflict', 'Email has already been taken');
-  if (taken.username) return fail('conflict', 'Username has already been taken');
+  if (taken.email) return failure('email_taken');
+  if (taken.username) return failure('username_taken');
   const passwordDigest = input.password ? await hashPassword(input.password) : null;
+  const now = nowIso(ctx);
   try {
     return ok(
       await insertUser(db, {
@@ -59,6 +63,24 @@ export async function createUser(db: Db, input: NewUser, now: string): Promise<R
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const email = `${error.constraint ?? ''} ${error.message}`.includes('users_email_unique');
-    return fail('conflict', email ? 'Email has already been taken' : 'Username has already been taken');
+    return failure(email ? 'email_taken' : 'username_taken');
   }
+}
+
+/** GET /users/:id: anyone but the ghost user. */
+export async function getUser(ctx: ServiceContext, id: number): Promise<Result<UserRow>> {
+  const user = isRecordId(id) ? await findUserById(ctx.database.db, id) : undefined;
+  return user && user.user_type !== 'ghost' ? ok(user) : failure('user_not_found');
+}
+
+/** GET /users: by exact username or by a search on username, name and email. */
+export async function findUsers(ctx: ServiceContext, filter: { username?: string | undefined; search?: string | undefined }, page: Page): Promise<Listed<UserRow>> {
+  const { rows, total } = await listUsers(ctx.database.db, { username: filter.username, search: filter.search }, page);
+  return { items: rows, total };
+}
+
+/** A user by username (any case), for the console; the ghost user is nobody's to act for. */
+export async function userByUsername(ctx: ServiceContext, username: string): Promise<UserRow | undefined> {
+  const user = await findUserByUsername(ctx.database.db, username);
+  return user && user.user_type !== 'ghost' ? user : undefined;
 }

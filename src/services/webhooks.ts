@@ -5,17 +5,20 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { afterFailure, DELIVERY_CLAIM_MS, describeError } from '../domain/delivery-retry.js';
 import { hookEventName, type NoticeKind } from '../domain/expiry-notices.js';
-import { canAdminGroup, type Actor } from '../domain/permissions.js';
-import { forbidden, notFound, ok, type Result } from '../domain/result.js';
+import { failure, invalidFields, type Failed } from '../domain/errors.js';
+import { canAdminGroup } from '../domain/permissions.js';
+import { ok, type Result } from '../domain/result.js';
 import { BLOCK_MESSAGES, checkHookUrl, classifyAddress, isBlocked } from '../domain/ssrf.js';
 import { DEFAULT_EVENT_FLAGS, hookTimestamp, hookTokenError, RESOURCE_ACCESS_TOKEN_HOOK_EVENT, STORED_EVENT_FLAGS, type StoredEventFlag } from '../domain/web-hooks.js';
-import type { Db, Page } from '../store/repositories/common.js';
+import type { Db } from '../store/repositories/common.js';
 import { traversalIds } from '../store/repositories/groups.js';
 import { claimRow, findDueRows, markRowFailedAttempt, markRowSent, deleteHook, findGroupHook, findHookById, findTokenEventHooks, insertDeliveries, insertHook, listGroupHooks, updateHook } from '../store/repositories/lifecycle.js';
 import type { WebHookRow } from '../store/schema-lifecycle.js';
 import type { GroupRow, TokenRow } from '../store/schema.js';
+import type { Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
-import type { ResolvedGroup } from './groups.js';
+import { resolveGroup, type ResolvedGroup } from './groups.js';
+import type { Listed, Page } from './lists.js';
 import { getSettings } from './settings.js';
 
 /** The hook attributes of GitLab's group hooks API; all optional on update. */
@@ -32,12 +35,13 @@ export type HookInput = {
 } & { [flag in StoredEventFlag]?: boolean | undefined };
 
 /** GitLab answers an invalid hook with 422 `{"message":{"url":["is blocked: …"]}}`. */
-export type HookResult<T> = Result<T> | { ok: false; invalid: Record<string, string[]> };
+const invalid = (field: string, message: string) => invalidFields('hook_invalid', [{ field, message }]);
 
-const invalid = (field: string, message: string) => ({ ok: false as const, invalid: { [field]: [message] } });
-
-function authorize(actor: Actor, resolved: ResolvedGroup): Result<null> {
-  return canAdminGroup(actor, resolved.level) ? ok(null) : forbidden();
+/** The group (404 when the caller may not see it), then the hooks ability: its Owners and administrators. */
+async function hooksOf(ctx: ServiceContext, caller: Caller, groupRef: string): Promise<Result<ResolvedGroup>> {
+  const resolved = await resolveGroup(ctx.database.db, caller, groupRef);
+  if (!resolved.ok) return resolved;
+  return canAdminGroup(caller, resolved.value.level) ? resolved : failure('forbidden');
 }
 
 // The hook's secret is sent on every delivery, so it is kept encrypted rather than digested; the
@@ -60,7 +64,7 @@ export function decryptHookToken(secret: Buffer, ciphertext: string): string {
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
 }
 
-async function validate(db: Db, input: HookInput): Promise<{ ok: false; invalid: Record<string, string[]> } | null> {
+async function validate(db: Db, input: HookInput): Promise<Failed | null> {
   if (input.url !== undefined) {
     const { allow_local_requests_from_web_hooks_and_services: allowLocal } = await getSettings(db);
     const check = checkHookUrl(input.url, allowLocal);
@@ -81,22 +85,27 @@ function storedEvents(current: Record<string, boolean>, input: HookInput): strin
 
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? (1 as const) : (0 as const));
 
-export async function listHooks(ctx: ServiceContext, actor: Actor, resolved: ResolvedGroup, page: Page): Promise<Result<{ rows: WebHookRow[]; total: number }>> {
-  const allowed = authorize(actor, resolved);
-  if (!allowed.ok) return allowed;
-  return ok(await listGroupHooks(ctx.database.db, resolved.group.id, page));
+/** GET /groups/:id/hooks (Owners). */
+export async function listHooks(ctx: ServiceContext, caller: Caller, groupRef: string, page: Page): Promise<Result<Listed<WebHookRow>>> {
+  const resolved = await hooksOf(ctx, caller, groupRef);
+  if (!resolved.ok) return resolved;
+  const { rows, total } = await listGroupHooks(ctx.database.db, resolved.value.group.id, page);
+  return ok({ items: rows, total });
 }
 
-export async function getHook(ctx: ServiceContext, actor: Actor, resolved: ResolvedGroup, hookId: number): Promise<Result<WebHookRow>> {
-  const allowed = authorize(actor, resolved);
-  if (!allowed.ok) return allowed;
-  const hook = await findGroupHook(ctx.database.db, resolved.group.id, hookId);
-  return hook ? ok(hook) : notFound();
+/** GET /groups/:id/hooks/:hook_id (Owners). */
+export async function getHook(ctx: ServiceContext, caller: Caller, groupRef: string, hookId: number): Promise<Result<WebHookRow>> {
+  const resolved = await hooksOf(ctx, caller, groupRef);
+  if (!resolved.ok) return resolved;
+  const hook = await findGroupHook(ctx.database.db, resolved.value.group.id, hookId);
+  return hook ? ok(hook) : failure('not_found');
 }
 
-export async function createHook(ctx: ServiceContext, actor: Actor, resolved: ResolvedGroup, input: HookInput & { url: string }): Promise<HookResult<WebHookRow>> {
-  const allowed = authorize(actor, resolved);
+/** POST /groups/:id/hooks (Owners); a URL to a refused address is a 422. */
+export async function createHook(ctx: ServiceContext, caller: Caller, groupRef: string, input: HookInput & { url: string }): Promise<Result<WebHookRow>> {
+  const allowed = await hooksOf(ctx, caller, groupRef);
   if (!allowed.ok) return allowed;
+  const resolved = allowed.value;
   const db = ctx.database.db;
   const problem = await validate(db, input);
   if (problem) return problem;
@@ -121,12 +130,13 @@ export async function createHook(ctx: ServiceContext, actor: Actor, resolved: Re
   );
 }
 
-export async function changeHook(ctx: ServiceContext, actor: Actor, resolved: ResolvedGroup, hookId: number, input: HookInput): Promise<HookResult<WebHookRow>> {
-  const allowed = authorize(actor, resolved);
-  if (!allowed.ok) return allowed;
+/** PUT /groups/:id/hooks/:hook_id (Owners). */
+export async function changeHook(ctx: ServiceContext, caller: Caller, groupRef: string, hookId: number, input: HookInput): Promise<Result<WebHookRow>> {
+  const resolved = await hooksOf(ctx, caller, groupRef);
+  if (!resolved.ok) return resolved;
   const db = ctx.database.db;
-  const hook = await findGroupHook(db, resolved.group.id, hookId);
-  if (!hook) return notFound();
+  const hook = await findGroupHook(db, resolved.value.group.id, hookId);
+  if (!hook) return failure('not_found');
   const problem = await validate(db, input);
   if (problem) return problem;
   // GitLab: "When you change the webhook URL, the secret token is reset and not retained."
@@ -149,11 +159,12 @@ export async function changeHook(ctx: ServiceContext, actor: Actor, resolved: Re
   );
 }
 
-export async function removeHook(ctx: ServiceContext, actor: Actor, resolved: ResolvedGroup, hookId: number): Promise<Result<null>> {
-  const allowed = authorize(actor, resolved);
-  if (!allowed.ok) return allowed;
-  const hook = await findGroupHook(ctx.database.db, resolved.group.id, hookId);
-  if (!hook) return notFound();
+/** DELETE /groups/:id/hooks/:hook_id (Owners): its queued deliveries go with it. */
+export async function removeHook(ctx: ServiceContext, caller: Caller, groupRef: string, hookId: number): Promise<Result<null>> {
+  const resolved = await hooksOf(ctx, caller, groupRef);
+  if (!resolved.ok) return resolved;
+  const hook = await findGroupHook(ctx.database.db, resolved.value.group.id, hookId);
+  if (!hook) return failure('not_found');
   await deleteHook(ctx.database.db, hook.id);
   return ok(null);
 }

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrationProvider } from './migrations/index.js';
+import type { Db } from './repositories/common.js';
 import type { Schema } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -126,4 +127,68 @@ export async function isDatabaseReachable(database: Database): Promise<boolean> 
   } catch {
     return false;
   }
+}
+
+/** What `transaction` takes for a refusal: a use case's failed Result ({ ok: false, … }). */
+type Refusal = { ok: false };
+
+class Rollback {
+  constructor(readonly refusal: Refusal) {}
+}
+
+const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === 'object' && value !== null && (value as { ok?: unknown }).ok === false;
+
+/**
+ * Runs `work` in one transaction: committed when it returns, rolled back when it throws or returns
+ * a refusal (a failed Result), so a refused request leaves nothing behind (no stray bot user,
+ * membership or token) and the refusal is returned as it was. Inside `work`, every query must use
+ * the transaction it is given: on SQLite the connection is held until the transaction ends.
+ */
+export async function transaction<T>(database: Database, work: (trx: Db) => Promise<T>): Promise<T> {
+  try {
+    return await database.db.transaction().execute(async (trx) => {
+      const result = await work(trx);
+      if (isRefusal(result)) throw new Rollback(result);
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof Rollback) return error.refusal as T;
+    throw error;
+  }
+}
+
+/** The advisory-lock class of Tollgate's jobs ("toll"); the job and the schema make the object id. */
+const JOB_LOCK_CLASS = 0x746f6c6c;
+const LOCK_SQL = 'select pg_try_advisory_lock($1, hashtext(current_schema() || $2)) as locked';
+const UNLOCK_SQL = 'select pg_advisory_unlock($1, hashtext(current_schema() || $2))';
+
+/**
+ * PostgreSQL only: a session advisory lock named `key` (per schema, so deployments sharing a
+ * database do not block each other), held on a connection of its own until `release`, and released
+ * with that connection even if the process dies. Null when another session holds it.
+ */
+export async function tryAdvisoryLock(database: Database, key: string): Promise<{ release(): Promise<void> } | null> {
+  if (!database.pool) throw new Error('advisory locks need PostgreSQL');
+  const client = await database.pool.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(LOCK_SQL, [JOB_LOCK_CLASS, `:${key}`]);
+    if (!rows[0]?.locked) {
+      client.release();
+      return null;
+    }
+  } catch (error) {
+    client.release();
+    throw error;
+  }
+  return {
+    release: async () => {
+      let broken = false;
+      await client.query(UNLOCK_SQL, [JOB_LOCK_CLASS, `:${key}`]).catch(() => {
+        // The session is unusable; discarding it releases the lock.
+        broken = true;
+      });
+      client.release(broken);
+    },
+  };
 }

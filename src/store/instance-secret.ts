@@ -7,7 +7,7 @@ import type { Schema } from './schema.js';
 const SECRET_FILE = 'secret';
 const FINGERPRINT_KEY = 'secret_fingerprint';
 
-export class SecretMismatchError extends Error {}
+class SecretMismatchError extends Error {}
 
 /** TOLLGATE_SECRET, else `<data>/secret`, generated (mode 0600) on first start. */
 export function loadInstanceSecret(dataDir: string, configured: string | null): Buffer {

@@ -1,4 +1,4 @@
-import { readFileSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -121,7 +121,7 @@ describe.each(TEST_DIALECTS)('the tollgate console, built, as a child process (%
       const res = await fetch(`${server.url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': token } });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ username: 'root', is_admin: true });
-      const unknown = await fetch(`${server.url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': `${token.slice(0, -1)}x` } });
+      const unknown = await fetch(`${server.url}/api/v4/user`, { headers: { 'PRIVATE-TOKEN': `${token.slice(0, -1)}${token.endsWith('x') ? 'y' : 'x'}` } });
       expect(unknown.status).toBe(401);
     } finally {
       expect((await server.stop()).code).toBe(0);
@@ -215,5 +215,27 @@ describe.each(TEST_DIALECTS)('the tollgate console, built, as a child process (%
     expect(JSON.parse(answered.body)).toMatchObject({ path: 'shutdown' });
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.stdout()).toContain('"msg":"shutting down"');
+  });
+});
+
+describe('the configuration, checked before anything starts', () => {
+  let instance: CliInstance;
+  beforeAll(async () => {
+    instance = await cliInstance('sqlite');
+  });
+  afterAll(() => instance.remove());
+
+  it('`tollgate serve` with a bad setting exits non-zero with one line naming the variable, having touched nothing', async () => {
+    expectOneLineError(
+      await runCli(['serve'], { ...instance.env, TOLLGATE_LOG_LEVEL: 'loud' }),
+      /^tollgate: TOLLGATE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"$/,
+    );
+    expectOneLineError(
+      await runCli(['serve'], { ...instance.env, PORT: '80a', TOLLGATE_TRUSTED_PROXIES: '10.0.0.0/8,10.0.0.300' }),
+      /^tollgate: PORT must be a port number from 0 to 65535, got "80a"; TOLLGATE_TRUSTED_PROXIES must be .*: "10\.0\.0\.300" is neither$/,
+    );
+    // Console commands read the same environment and refuse it the same way.
+    expectOneLineError(await runCli(['migrate'], { ...instance.env, TOLLGATE_DATABASE_URL: 'mysql://u:hunter2@db/x' }), /^tollgate: TOLLGATE_DATABASE_URL must be .*, got "mysql:\/\/…"$/);
+    expect(readdirSync(instance.dataDir)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { POSTGRES_URL } from '../support/databases.js';
 import { freePort } from '../support/server.js';
 
 /** The built console (`npm test` builds it first: `npx tsc -p tsconfig.build.json`). */
-export const BIN = resolve('bin/tollgate.js');
+const BIN = resolve('bin/tollgate.js');
 
 /** The environment of a fresh Tollgate instance: its own data directory and, on PostgreSQL, its own schema. */
 export interface CliInstance {

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { WEB_ROOT } from '../../src/http/plugins/web.js';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SCREENSHOTS = join(PROJECT_ROOT, 'docs/screenshots');
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCREENSHOTS = join(PROJECT_ROOT, 'docs/screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 
 /** The newest modification time under `path`. */
@@ -73,7 +73,7 @@ export async function openBrowserPage(): Promise<{ browser: Browser; context: Br
   return { browser, context, page, problems: watchForPageProblems(page) };
 }
 
-export function watchForPageProblems(page: Page): string[] {
+function watchForPageProblems(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {

@@ -3,7 +3,7 @@ import { addDays } from '../../src/domain/expiry.js';
 import { runJob } from '../../src/jobs/registry.js';
 import type { ServiceContext } from '../../src/services/context.js';
 import { runExpiringTokens } from '../../src/services/expiring-tokens.js';
-import { createTokenLookup } from '../../src/services/token-lookup.js';
+import { createTokenLookup } from '../../src/store/repositories/tokens.js';
 import { openDatabase } from '../../src/store/database.js';
 import { revokeTokenIfActive } from '../../src/store/repositories/tokens.js';
 import '../../src/store/schema-lifecycle.js';

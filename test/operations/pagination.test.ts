@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../support/databases.js';
 import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole } from '../support/factories.js';
 import { client, createHarness, TEST_EXTERNAL_URL, type Harness } from '../support/harness.js';
-import { nowIso } from '../../src/services/context.js';
+import { consoleCallerAs } from '../../src/services/caller.js';
 import { openIssue } from '../../src/services/issues.js';
 import { resolveProject } from '../../src/services/projects.js';
-import { actorOf } from '../../src/services/access.js';
 
 const ITEMS = 5;
 
@@ -34,9 +33,9 @@ describe.each(TEST_DIALECTS)('§2.1 offset pagination on every list (%s)', (dial
       await setRole(h, { group }, await makeUser(h), AccessLevel.REPORTER);
     }
     const project = await makeProject(h, group, { path: 'with-issues' });
-    const resolved = await resolveProject(h.ctx.database.db, actorOf(h.root), String(project.id));
+    const resolved = await resolveProject(h.ctx.database.db, consoleCallerAs(h.root), String(project.id));
     if (!resolved.ok) throw new Error('no project');
-    for (let i = 0; i < ITEMS; i++) await openIssue(h.ctx.database.db, actorOf(h.root), resolved.value, { title: `issue ${i}` }, nowIso(h.ctx));
+    for (let i = 0; i < ITEMS; i++) await openIssue(h.ctx, consoleCallerAs(h.root), String(resolved.value.project.id), { title: `issue ${i}` });
     lists.push(
       '/api/v4/users',
       '/api/v4/personal_access_tokens',

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { AccessLevel } from '../../src/domain/access-levels.js';
 import { botEmail, botUsername } from '../../src/domain/bot-users.js';
-import { actorOf } from '../../src/services/access.js';
+import { consoleCallerAs } from '../../src/services/caller.js';
 import { nowIso } from '../../src/services/context.js';
 import { createGroup } from '../../src/services/groups.js';
 import { createPersonalAccessToken } from '../../src/services/personal-access-tokens.js';
-import { createProject } from '../../src/services/projects.js';
+import { createProjectRecord } from '../../src/services/projects.js';
 import { createUser } from '../../src/services/users.js';
 import { findMember, insertMember, updateMember } from '../../src/store/repositories/groups.js';
 import { updateTokenUsage } from '../../src/store/repositories/tokens.js';
@@ -23,11 +23,7 @@ function must<T>(result: { ok: true; value: T } | { ok: false; error: { kind: st
 export async function makeUser(h: Harness, options: { username?: string; admin?: boolean; external?: boolean; password?: string } = {}): Promise<UserRow> {
   const username = options.username ?? `user_${unique()}`;
   return must(
-    await createUser(
-      h.ctx.database.db,
-      { username, email: `${username}@example.com`, name: `User ${username}`, admin: options.admin, external: options.external, password: options.password },
-      nowIso(h.ctx),
-    ),
+    await createUser(h.ctx, { username, email: `${username}@example.com`, name: `User ${username}`, admin: options.admin, external: options.external, password: options.password }),
   );
 }
 
@@ -39,20 +35,13 @@ export async function makeGroup(
 ): Promise<GroupRow> {
   const path = options.path ?? `group-${unique()}`;
   return must(
-    await createGroup(
-      h.ctx.database.db,
-      owner,
-      actorOf(owner),
-      { name: options.name ?? path, path, parentId: options.parent?.id, visibility: options.visibility ?? 'private' },
-      nowIso(h.ctx),
-    ),
-  );
+    await createGroup(h.ctx, consoleCallerAs(owner), { name: options.name ?? path, path, parentId: options.parent?.id, visibility: options.visibility ?? 'private' }),
+  ).group;
 }
 
 export async function makeProject(h: Harness, group: GroupRow, options: { path?: string; visibility?: ProjectRow['visibility'] } = {}): Promise<ProjectRow> {
   const path = options.path ?? `project-${unique()}`;
-  return must(await createProject(h.ctx.database.db, actorOf(h.root), { name: path, path, namespaceId: String(group.id), visibility: options.visibility }, nowIso(h.ctx)))
-    .project;
+  return must(await createProjectRecord(h.ctx, consoleCallerAs(h.root), { name: path, path, namespaceId: String(group.id), visibility: options.visibility })).project;
 }
 
 /** Sets the user's direct role on a group or project (adding the membership if needed). */

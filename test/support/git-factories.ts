@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actorOf } from '../../src/services/access.js';
+import { consoleCallerAs } from '../../src/services/caller.js';
 import { createGroupAccessToken } from '../../src/services/group-access-tokens.js';
 import { createProjectRepository } from '../../src/services/repositories.js';
 import { findUserById } from '../../src/store/repositories/users.js';
@@ -28,7 +28,7 @@ export async function makeGroupToken(
   group: GroupRow,
   options: { level?: number; scopes?: string[]; expiresAt?: string; name?: string } = {},
 ): Promise<GroupToken> {
-  const caller = { user: h.root, actor: actorOf(h.root), tokenId: null, ip: null, console: true };
+  const caller = consoleCallerAs(h.root);
   const created = await createGroupAccessToken(h.ctx, caller, String(group.id), {
     name: options.name ?? 'git token',
     scopes: options.scopes ?? ['read_repository'],

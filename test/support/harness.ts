@@ -8,7 +8,7 @@ import { buildApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/types.js';
 import { bootstrapInstance } from '../../src/services/bootstrap.js';
 import type { ServiceContext } from '../../src/services/context.js';
-import { createTokenLookup } from '../../src/services/token-lookup.js';
+import { createTokenLookup } from '../../src/store/repositories/tokens.js';
 import type { Dialect } from '../../src/store/database.js';
 import { findUserByUsername } from '../../src/store/repositories/users.js';
 import type { UserRow } from '../../src/store/schema.js';
@@ -28,7 +28,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function testConfig(overrides: Partial<Config> = {}): Config {
+function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     port: 0,
     host: '127.0.0.1',

@@ -15,7 +15,7 @@ export interface GroupToken {
 }
 
 /**
- * A group access token as the create service makes one (GITLAB-BEHAVIOR §1.3): a `project_bot`
+ * A group access token as the create service makes one (§1.3): a `project_bot`
  * user named `group_<id>_bot_<hex>` whose bot namespace is the group, a direct membership, and
  * the token. Built from the shared issuance so the lifecycle tests do not depend on the API.
  */
@@ -32,7 +32,7 @@ export async function makeGroupToken(
     h.ctx,
     db,
     bot,
-    { name, description: null, scopes: options.scopes ?? ['api'], expiresAt: options.expiresAt, groupId: rootGroupId(group), previousId: null },
+    { name, description: null, scopes: options.scopes ?? ['api'], expiresAt: options.expiresAt, groupId: rootGroupId(group), previousId: null, prefix: 'glpat-' },
     now,
   );
   return { bot, token: issued.row, plaintext: issued.token };
@@ -40,7 +40,7 @@ export async function makeGroupToken(
 
 /** Instance settings for a test, failing loudly on a typo. */
 export async function setSettings(h: Harness, changes: Record<string, unknown>): Promise<void> {
-  const result = await updateSettings(h.ctx.database.db, changes);
+  const result = await updateSettings(h.ctx, changes);
   if (!result.ok) throw new Error(`settings: ${result.error.message}`);
 }
 

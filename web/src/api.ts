@@ -3,87 +3,40 @@
  * and the session's CSRF token on every write. Error bodies come back as GitLab shapes them.
  */
 
-export interface User {
-  id: number;
-  username: string;
-  name: string;
-  email?: string;
-  is_admin?: boolean;
+import type { components, paths } from './api-types';
+
+/** The API's answers, generated from its OpenAPI document (src/http/presenters): `npm run generate:api-types`. */
+type Schemas = components['schemas'];
+
+export type User = Schemas['User'];
+export type Group = Schemas['Group'];
+export type Project = Schemas['Project'];
+export type Member = Schemas['Member'];
+/** A group access token (§1.4). */
+export type AccessToken = Schemas['GroupAccessToken'];
+/** A group access token as create and rotate answer: with the token itself. */
+export type NewAccessToken = Schemas['GroupAccessTokenWithToken'];
+export type InstanceSettings = Schemas['ApplicationSettings'];
+export type Session = Schemas['Session'];
+/** What the signed-in user may do on a group, decided by the server. */
+export type GroupAbilities = paths['/api/v4/groups/{id}/abilities']['get']['responses'][200]['content']['application/json'];
+
+/** A message about one input, as the server names it (`expires_at`, `path`, a setting's key). */
+export interface FieldError {
+  field: string;
+  message: string;
 }
 
-export interface Group {
-  id: number;
-  name: string;
-  path: string;
-  full_path: string;
-  full_name: string;
-  description: string;
-  visibility: 'private' | 'internal' | 'public';
-  parent_id: number | null;
-  resource_access_token_creation_allowed: boolean;
-  resource_access_token_notify_inherited: boolean | null;
-  lock_resource_access_token_notify_inherited: boolean;
-}
-
-export interface Project {
-  id: number;
-  name: string;
-  path: string;
-  path_with_namespace: string;
-  description: string;
-  visibility: string;
-}
-
-export interface Member {
-  id: number;
-  username: string;
-  access_level: number;
-}
-
-/** GITLAB-BEHAVIOR §1.4. */
-export interface AccessToken {
-  id: number;
-  name: string;
-  active: boolean;
-  revoked: boolean;
-  expired: boolean;
-  created_at: string;
-  description: string | null;
-  scopes: string[];
-  user_id: number;
-  last_used_at: string | null;
-  expires_at: string | null;
-  access_level: number;
-  /** Not in GitLab's entity; shown when the server sends it. */
-  revoked_at?: string | null;
-}
-
-export interface NewAccessToken extends AccessToken {
-  token: string;
-}
-
-export interface InstanceSettings {
-  personal_access_token_prefix: string;
-  max_personal_access_token_lifetime: number;
-  require_personal_access_token_expiry: boolean;
-  inactive_resource_access_tokens_delete_after_days: number | null;
-  token_reuse_detection: 'rotate' | 'any_use' | 'off';
-  git_auth_ban_enabled: boolean;
-  git_auth_ban_max_attempts: number;
-  git_auth_ban_find_time_seconds: number;
-  git_auth_ban_duration_seconds: number;
-  [key: string]: unknown;
-}
-
-export interface Session {
-  user: User;
-  csrf_token: string;
-}
-
+/**
+ * A refusal, with the catalogue code and per-field messages the server sends on request
+ * (docs/decisions/0003-error-codes.md): the UI places messages by field, never by parsing text.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code: string | null = null,
+    readonly fields: FieldError[] = [],
   ) {
     super(message);
   }
@@ -92,6 +45,11 @@ export class ApiError extends Error {
   get reason(): string {
     const match = /^\d{3} [^-]*? - (.+)$/s.exec(this.message);
     return match ? match[1]! : this.message;
+  }
+
+  /** The message about each field, by the server's field name. */
+  get byField(): Record<string, string> {
+    return Object.fromEntries(this.fields.map(({ field, message }) => [field, message]));
   }
 }
 
@@ -123,7 +81,8 @@ export interface ApiResponse<T> {
 }
 
 export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // Asks for the error code and per-field messages beside GitLab's error body.
+  const headers: Record<string, string> = { accept: 'application/json', 'x-tollgate-errors': 'detailed' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
@@ -148,7 +107,8 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path
   }
   if (!response.ok) {
     if (response.status === 401 && !path.startsWith('/session')) whenUnauthorized?.();
-    throw new ApiError(response.status, messageOf(response.status, data));
+    const { code, fields } = (data ?? {}) as { code?: unknown; fields?: unknown };
+    throw new ApiError(response.status, messageOf(response.status, data), typeof code === 'string' ? code : null, Array.isArray(fields) ? (fields as FieldError[]) : []);
   }
   return { data: data as T, headers: response.headers };
 }

@@ -14,4 +14,3 @@ export function utcDatePlusDays(days: number, from: Date = new Date()): string {
   return date.toISOString().slice(0, 10);
 }
 
-export const OWNER = 50;

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { ApiError, api, groupApiPath, request, type Group, type Member, type User } from './api';
+import { ApiError, api, groupApiPath, request, type Group, type GroupAbilities, type User } from './api';
 
 export interface SessionState {
   user: User;
@@ -84,15 +84,13 @@ export function usePaged<T>(path: string): Paged<T> {
   };
 }
 
-/** The signed-in user's role on a group (admins count as Owner, T8); undefined while loading. */
-export function useGroupRole(group: Group | undefined, user: User): number | undefined {
-  const key = group ? `${group.id}:${user.id}` : '';
-  const { data } = useLoad(key, async () => {
-    if (!group) return undefined;
-    if (user.is_admin) return 50;
-    const members = await api.get<Member[]>(`${groupApiPath(group.full_path)}/members/all?query=${encodeURIComponent(user.username)}&per_page=100`);
-    return members.find((m) => m.id === user.id)?.access_level ?? 0;
-  });
+/**
+ * What the signed-in user may do on a group, as the server decides it (GET /groups/:id/abilities);
+ * undefined while loading.
+ */
+export function useGroupAbilities(group: Group | undefined, user: User): GroupAbilities | undefined {
+  const key = group ? `abilities:${group.id}:${user.id}` : '';
+  const { data } = useLoad(key, async () => (group ? api.get<GroupAbilities>(`${groupApiPath(group.full_path)}/abilities`) : undefined));
   return data;
 }
 

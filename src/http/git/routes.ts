@@ -7,6 +7,7 @@ import { recordTokenUse } from '../../services/authenticate.js';
 import type { GitService } from '../../domain/git-access.js';
 import { authorizeGitRequest } from '../../services/git-access.js';
 import { repositoriesRoot } from '../../services/repositories.js';
+import { RawResponse } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 import { locateHttpBackend, readCgiResponse, spawnHttpBackend } from './http-backend.js';
 import { gitProtocolOf, MAX_GROUP_DEPTH, parseGitCredentials, parseGitTarget, type GitAction } from './request.js';
@@ -17,7 +18,7 @@ import { gitProtocolOf, MAX_GROUP_DEPTH, parseGitCredentials, parseGitTarget, ty
  * `git http-backend` serves the protocol, with request and response bodies streamed through.
  */
 
-export const GIT_REALM = 'Tollgate';
+const GIT_REALM = 'Tollgate';
 const tags = ['git'];
 const hidden = { hide: true } as Record<string, unknown>;
 
@@ -144,7 +145,7 @@ export async function gitRoutes(app: App, { ctx }: RouteOptions) {
     });
     if (!access.ok) return refuse(reply, access.status, access.message);
     // last_used_at and IPs as for the API: written after the response, throttled.
-    const { token } = access;
+    const token = access.caller?.token;
     if (token) reply.raw.once('close', () => recordTokenUse(ctx, token, request.ip).catch((err: unknown) => request.log.warn({ err }, 'could not record token use')));
 
     const body = await requestBody(request);
@@ -162,14 +163,33 @@ export async function gitRoutes(app: App, { ctx }: RouteOptions) {
     return relay(request, reply, child, body, target.service);
   };
 
-  const routeOptions = (summary: string, querystring = Type.Object({})) => ({
+  // git's own protocol, streamed from git http-backend; refusals are text git shows as "remote: …".
+  const refusals = {
+    400: RawResponse('Invalid repository path, or a body that is not valid gzip', ['text/plain']),
+    401: RawResponse('Credentials needed (with the Basic challenge), or refused', ['text/plain']),
+    403: RawResponse('Not allowed: the scopes, the role, a blocked account or a banned IP address', ['text/plain']),
+    404: RawResponse('No such repository, or not one the caller can see', ['text/plain']),
+    500: RawResponse('git http-backend failed', ['text/plain']),
+  };
+  const routeOptions = (summary: string, answers: Record<number, ReturnType<typeof RawResponse>>, querystring = Type.Object({})) => ({
     config: { auth: 'none' as const },
     exposeHeadRoute: false,
-    schema: { tags, summary, querystring, ...hidden },
+    schema: { tags, summary, querystring, ...hidden, response: { ...answers, ...refusals } },
   });
-  const infoRefs = routeOptions('Git smart HTTP: advertise refs', Type.Object({ service: Type.Optional(Type.String({ maxLength: 64 })) }));
-  const uploadPack = routeOptions('Git smart HTTP: fetch (git-upload-pack)');
-  const receivePack = routeOptions('Git smart HTTP: push (git-receive-pack)');
+  const bodyRefusal = { 415: RawResponse('A Content-Encoding other than gzip', ['text/plain']) };
+  const infoRefs = routeOptions(
+    'Git smart HTTP: advertise refs',
+    { 200: RawResponse('The refs, for fetch or push', ['application/x-git-upload-pack-advertisement', 'application/x-git-receive-pack-advertisement'], 'binary') },
+    Type.Object({ service: Type.Optional(Type.String({ maxLength: 64 })) }),
+  );
+  const uploadPack = routeOptions('Git smart HTTP: fetch (git-upload-pack)', {
+    200: RawResponse('The pack', ['application/x-git-upload-pack-result'], 'binary'),
+    ...bodyRefusal,
+  });
+  const receivePack = routeOptions('Git smart HTTP: push (git-receive-pack)', {
+    200: RawResponse('The result of the push', ['application/x-git-receive-pack-result'], 'binary'),
+    ...bodyRefusal,
+  });
 
   // find-my-way has no multi-segment parameters: one route per depth of the group path.
   for (let depth = 2; depth <= MAX_GROUP_DEPTH + 1; depth++) {

@@ -1,24 +1,13 @@
 /// <reference types="@fastify/cookie" />
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { failure } from '../../domain/errors.js';
 import { apiScopesFor, hasAnyScope } from '../../domain/scopes.js';
-import { actorOf } from '../../services/access.js';
 import { authenticateToken, recordTokenUse, type Authentication } from '../../services/authenticate.js';
+import type { Caller } from '../../services/caller.js';
 import type { ServiceContext } from '../../services/context.js';
-import { authenticateSession, csrfTokenMatches, touchSession, type AuthenticatedSession } from '../../services/sessions.js';
-import type { AuthenticatedToken } from '../../services/token-lookup.js';
-import type { Actor } from '../../domain/permissions.js';
-import type { UserRow } from '../../store/schema.js';
-import { HttpError } from './errors.js';
-
-export interface AuthContext {
-  user: UserRow;
-  actor: Actor;
-  /** The token the request authenticated with (null for a browser session). */
-  token: AuthenticatedToken | null;
-  /** The browser session the request authenticated with (absent for a token). */
-  session?: AuthenticatedSession;
-}
+import { authenticateSession, csrfTokenMatches, touchSession } from '../../services/sessions.js';
+import { HttpError, httpFailure } from './errors.js';
 
 /** The browser session cookie (HttpOnly; the web UI never reads it). */
 export const SESSION_COOKIE = '_tollgate_session';
@@ -35,40 +24,36 @@ declare module 'fastify' {
     anyScope?: boolean;
   }
   interface FastifyRequest {
-    auth: AuthContext | null;
+    /** Who is asking, built once here; null when anonymous (or before authentication). */
+    caller: Caller | null;
   }
 }
 
-const INVALID_TOKEN: Record<'expired' | 'revoked', string> = {
-  expired: 'Token is expired. You can either do re-authorization or token refresh.',
-  revoked: 'Token was revoked. You have to re-authorize from the user.',
-};
-
 /** GitLab's answers for a token that cannot be used (§3.4). */
-export function authenticationError(outcome: Exclude<Authentication, { kind: 'ok' }>): HttpError {
+function authenticationError(outcome: Exclude<Authentication, { kind: 'ok' }>): HttpError {
   switch (outcome.kind) {
     case 'unknown':
-      return new HttpError(401, { message: '401 Unauthorized' });
+      return httpFailure('unauthorized');
     case 'blocked':
-      return new HttpError(403, { message: '403 Forbidden - Your account has been blocked.' });
+      return httpFailure('account_blocked');
     case 'expired':
     case 'revoked': {
-      const description = INVALID_TOKEN[outcome.kind];
+      // RFC 6750's body and challenge, as GitLab answers; the code is the catalogue's.
+      const refused = failure(outcome.kind === 'expired' ? 'token_expired' : 'token_revoked').error;
+      const description = refused.message!;
       return new HttpError(
         401,
         { error: 'invalid_token', error_description: description },
         { 'www-authenticate': `Bearer realm="The API", error="invalid_token", error_description="${description}"` },
+        refused,
       );
     }
   }
 }
 
-export function insufficientScope(allowed: readonly string[]): HttpError {
-  return new HttpError(403, {
-    error: 'insufficient_scope',
-    error_description: 'The request requires higher privileges than provided by the access token.',
-    scope: allowed.join(' '),
-  });
+function insufficientScope(allowed: readonly string[]): HttpError {
+  const refused = failure('insufficient_scope').error;
+  return new HttpError(403, { error: 'insufficient_scope', error_description: refused.message!, scope: allowed.join(' ') }, {}, refused);
 }
 
 function param(source: unknown, name: string): string | undefined {
@@ -85,7 +70,7 @@ function headerValue(request: FastifyRequest, name: string): string | undefined 
 }
 
 /** The places GitLab looks for a personal access token, in its order (§3.1). */
-export function presentedToken(request: FastifyRequest): string | undefined {
+function presentedToken(request: FastifyRequest): string | undefined {
   const fromParams = param(request.query, 'private_token') ?? param(request.body, 'private_token');
   if (fromParams !== undefined) return fromParams;
   const header = request.headers['private-token'];
@@ -96,7 +81,7 @@ export function presentedToken(request: FastifyRequest): string | undefined {
 }
 
 export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
-  app.decorateRequest('auth', null);
+  app.decorateRequest('caller', null);
 
   // After body parsing (the token may be a body parameter), before validation: GitLab
   // authenticates before it validates parameters, so a bad token is a 401, not a 400.
@@ -108,37 +93,44 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
       // No token: a browser session may stand in for one. Scopes do not apply to it; the CSRF
       // token does, because a browser sends the cookie whoever built the request.
       const sessionId = request.cookies?.[SESSION_COOKIE];
-      const signedIn = sessionId ? await authenticateSession(ctx, sessionId) : null;
+      const signedIn = sessionId ? await authenticateSession(ctx, sessionId, request.ip) : null;
       if (signedIn) {
         if (STATE_CHANGING_METHODS.has(request.method) && !csrfTokenMatches(signedIn.session.csrfToken, headerValue(request, 'x-csrf-token'))) {
-          throw new HttpError(403, { message: '403 Forbidden - CSRF token invalid' });
+          throw httpFailure('csrf_token_invalid');
         }
-        request.auth = { user: signedIn.user, actor: actorOf(signedIn.user), token: null, session: signedIn.session };
+        request.caller = signedIn;
         return;
       }
-      if (mode === 'required' && !request.auth) throw new HttpError(401, { message: '401 Unauthorized' });
+      if (mode === 'required' && !request.caller) throw httpFailure('unauthorized');
       return;
     }
     const outcome = await authenticateToken(ctx, presented, { path: request.url.split('?')[0]!, ip: request.ip });
     if (outcome.kind !== 'ok') throw authenticationError(outcome);
     const { extraScopes = [], anyScope = false } = request.routeOptions.config;
     const allowed = apiScopesFor(request.method, extraScopes);
-    if (!anyScope && !hasAnyScope(outcome.token.scopes, allowed)) throw insufficientScope(allowed);
-    request.auth = { user: outcome.user, actor: actorOf(outcome.user), token: outcome.token };
+    if (!anyScope && !hasAnyScope(outcome.caller.token.scopes, allowed)) throw insufficientScope(allowed);
+    request.caller = outcome.caller;
   });
 
   // last_used_at and IPs are written after the response: authentication itself never writes.
   app.addHook('onResponse', async (request: FastifyRequest, _reply: FastifyReply) => {
-    const session = request.auth?.session;
+    const session = request.caller?.session;
     if (session) touchSession(ctx, session).catch((err: unknown) => request.log.warn({ err }, 'could not record session activity'));
-    const token = request.auth?.token;
+    const token = request.caller?.token;
     if (!token) return;
     recordTokenUse(ctx, token, request.ip).catch((err: unknown) => request.log.warn({ err }, 'could not record token use'));
   });
 });
 
-/** The signed-in caller; routes with `auth: 'required'` always have one. */
-export function caller(request: FastifyRequest): AuthContext {
-  if (!request.auth) throw new HttpError(401, { message: '401 Unauthorized' });
-  return request.auth;
+/** The signed-in caller (401 when anonymous); routes with `auth: 'required'` always have one. */
+export function requireCaller(request: FastifyRequest): Caller {
+  if (!request.caller) throw httpFailure('unauthorized');
+  return request.caller;
+}
+
+/** The signed-in caller, who must be an administrator (403 otherwise). */
+export function requireAdmin(request: FastifyRequest): Caller {
+  const caller = requireCaller(request);
+  if (!caller.isAdmin) throw httpFailure('forbidden');
+  return caller;
 }

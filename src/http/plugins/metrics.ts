@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { errorResponses, RawResponse } from '../schemas.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
@@ -32,7 +33,11 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     durations.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { config: { auth: 'none' }, schema: { hide: true } }, async (request, reply) => {
+  const schema = {
+    hide: true,
+    response: { 200: RawResponse('Prometheus metrics, in the text exposition format', ['text/plain']), ...errorResponses(404) },
+  };
+  app.get('/metrics', { config: { auth: 'none' }, schema }, async (request, reply) => {
     if (!LOOPBACK.test(request.ip)) return reply.code(404).send({ error: '404 Not Found' });
     return reply.type(registry.contentType).send(await registry.metrics());
   });

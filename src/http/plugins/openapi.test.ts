@@ -51,16 +51,30 @@ interface Operation {
   tags?: string[];
   summary?: string;
   requestBody?: { content: Record<string, { example?: unknown; examples?: unknown }> };
+  responses: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
+}
+
+/** Every `$ref` in a part of the document. */
+function refsIn(node: unknown, found: string[] = []): string[] {
+  if (Array.isArray(node)) node.forEach((item) => refsIn(item, found));
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') found.push(value);
+      else refsIn(value, found);
+    }
+  }
+  return found;
 }
 
 describe('the OpenAPI document at /api/v4/openapi.json', () => {
   let h: Harness;
   let operations: Map<string, Operation>;
+  let doc: { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
   beforeAll(async () => {
     h = await createHarness('sqlite');
     const res = await h.app.inject({ method: 'GET', url: '/api/v4/openapi.json' });
     expect(res.statusCode).toBe(200);
-    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, Operation>> };
+    doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     operations = new Map(Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => [`${method} ${path}`, op] as const)));
   });
@@ -73,6 +87,34 @@ describe('the OpenAPI document at /api/v4/openapi.json', () => {
       expect(operations.get(key)!.tags?.length, key).toBeGreaterThan(0);
       expect(operations.get(key)!.summary, key).toBeTruthy();
     }
+  });
+
+  it('gives every operation a response schema for its success and for its errors', () => {
+    const hasSchema = (response: Operation['responses'][string]) => Object.values(response.content ?? {}).some((media) => media.schema);
+    const problems = [...operations].flatMap(([key, op]) => {
+      const statuses = Object.keys(op.responses);
+      const successes = statuses.filter((s) => /^2/.test(s));
+      const errors = statuses.filter((s) => /^[45]/.test(s));
+      return [
+        ...(successes.length === 0 ? [`${key}: no success response`] : []),
+        // A 204 has no body; every other answer says what its body is.
+        ...successes.filter((s) => s !== '204' && !hasSchema(op.responses[s]!)).map((s) => `${key}: ${s} without a schema`),
+        ...(errors.length === 0 ? [`${key}: no error response`] : []),
+        ...errors.filter((s) => !hasSchema(op.responses[s]!)).map((s) => `${key}: ${s} without a schema`),
+        ...statuses.filter((s) => !op.responses[s]!.description || op.responses[s]!.description === 'Default Response').map((s) => `${key}: ${s} without a description`),
+      ];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('names the entities under components.schemas, and every reference resolves', () => {
+    const names = Object.keys(doc.components.schemas);
+    for (const name of ['GroupAccessToken', 'GroupAccessTokenWithToken', 'PersonalAccessToken', 'User', 'UserBasic', 'Group', 'Project', 'Member', 'ApplicationSettings', 'GitLabError']) {
+      expect(names).toContain(name);
+    }
+    expect(names.filter((name) => /^def-\d+$/.test(name)), 'schemas without an $id of their own').toEqual([]);
+    const dangling = refsIn(doc).filter((ref) => !(ref.startsWith('#/components/schemas/') && names.includes(ref.slice('#/components/schemas/'.length))));
+    expect(dangling).toEqual([]);
   });
 
   it('gives every request body an example', () => {

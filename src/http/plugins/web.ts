@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { errorResponses, RawResponse } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
 /** The Vite build of web/: three levels up from src/http/plugins (tsx) and from dist/http/plugins (built) alike. */
@@ -11,7 +12,7 @@ export const WEB_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.
 const ASSETS_ROOT = join(WEB_ROOT, 'assets');
 
 /** The client-side routes of the single-page app; each answers with index.html and the app picks the page. */
-export const SPA_ROUTES = ['/', '/users/sign_in', '/groups', '/groups/*', '/admin', '/admin/*'] as const;
+const SPA_ROUTES = ['/', '/users/sign_in', '/groups', '/groups/*', '/admin', '/admin/*'] as const;
 
 /**
  * Serves the web UI. It is one more API client: it calls /api/v4 with the session cookie and the
@@ -45,7 +46,16 @@ export async function webPlugin(app: App, { ctx }: RouteOptions) {
   });
   await app.register(fastifyStatic, { root: WEB_ROOT, serve: false });
 
-  const routeOptions = { config: { auth: 'none' as const }, schema: { hide: true } };
+  const config = { auth: 'none' as const };
+  const pageSchema = {
+    hide: true,
+    response: {
+      200: RawResponse("The single-page app's index.html", ['text/html']),
+      503: RawResponse('The web UI has not been built', ['text/plain']),
+    },
+  };
+  // Scripts, styles, fonts and images: whatever type the file has.
+  const assetSchema = { hide: true, response: { 200: RawResponse('A file of the web UI build', ['*/*'], 'binary'), ...errorResponses(404) } };
   const page = async (_request: FastifyRequest, reply: FastifyReply) => {
     if (!existsSync(join(WEB_ROOT, 'index.html'))) {
       return reply.code(503).type('text/plain; charset=utf-8').send('The web UI has not been built: run `npm run build`.\n');
@@ -53,8 +63,8 @@ export async function webPlugin(app: App, { ctx }: RouteOptions) {
     // The page names hashed assets, so it must be revalidated; the assets never change.
     return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   };
-  for (const url of SPA_ROUTES) app.get(url, routeOptions, page);
-  app.get('/assets/*', routeOptions, async (request, reply) => {
+  for (const url of SPA_ROUTES) app.get(url, { config, schema: pageSchema }, page);
+  app.get('/assets/*', { config, schema: assetSchema }, async (request, reply) => {
     const file = (request.params as { '*': string })['*'];
     return reply.sendFile(file, ASSETS_ROOT, { maxAge: 31_536_000_000, immutable: true });
   });

@@ -1,10 +1,11 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { DEFAULT_SETTINGS } from '../../domain/settings.js';
-import { getSettings, updateSettings } from '../../services/settings.js';
+import { instanceSettings, updateSettings } from '../../services/settings.js';
+import { requireAdmin } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
-import { StringEnum } from '../schemas.js';
+import { ApplicationSettingsJson } from '../presenters/application-settings.js';
+import { errorResponses, Ref, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import { requireAdmin } from './users.js';
 
 const tags = ['application settings'];
 
@@ -28,15 +29,22 @@ const SettingsBody = Type.Object({
 }, { examples: [{ max_personal_access_token_lifetime: 90, token_reuse_detection: 'any_use' }] });
 
 export async function applicationSettingsRoutes(app: App, { ctx }: RouteOptions) {
-  app.get('/application/settings', { schema: { tags, summary: 'The instance settings (administrators)' } }, async (request) => {
+  app.get('/application/settings', { schema: { tags, summary: 'The instance settings (administrators)', response: { 200: Ref(ApplicationSettingsJson), ...errorResponses(400, 401, 403) } } }, async (request) => {
     requireAdmin(request);
-    return getSettings(ctx.database.db);
+    return instanceSettings(ctx);
   });
 
-  app.put('/application/settings', { schema: { tags, summary: 'Change instance settings (administrators)', body: SettingsBody } }, async (request) => {
+  app.put('/application/settings', {
+    schema: {
+      tags,
+      summary: 'Change instance settings (administrators)',
+      body: SettingsBody,
+      response: { 200: Ref(ApplicationSettingsJson, 'The instance settings, changed'), ...errorResponses(400, 401, 403) },
+    },
+  }, async (request) => {
     requireAdmin(request);
     // Only the declared settings, as Grape's declared(params): private_token and unknown keys are not settings.
     const changes = Object.fromEntries(Object.entries(request.body ?? {}).filter(([key]) => Object.hasOwn(SettingsBody.properties, key)));
-    return unwrap(await updateSettings(ctx.database.db, changes));
+    return unwrap(await updateSettings(ctx, changes));
   });
 }

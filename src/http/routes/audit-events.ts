@@ -1,10 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { listGroupAuditEvents } from '../../services/audit.js';
-import { caller } from '../plugins/auth.js';
+import { requireCaller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
-import { toAuditEventJson } from '../presenters/audit-events.js';
-import { PaginationQuery } from '../schemas.js';
+import { AuditEventJson, toAuditEventJson } from '../presenters/audit-events.js';
+import { errorResponses, PaginationQuery, Ref } from '../schemas.js';
 import { dateTime } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
 import { GroupIdField } from './group-access-tokens.js';
@@ -22,14 +22,18 @@ export async function auditEventRoutes(app: App, { ctx }: RouteOptions) {
         description: 'Token creation (and refused creation), rotation, revocation and reuse detection, with author, IP and time. Owners and administrators; others: 403.',
         params: Type.Object({ id: GroupIdField }),
         querystring: Type.Object({ created_after: Since('Created at or after'), created_before: Since('Created at or before'), ...PaginationQuery }),
+        response: {
+          200: Type.Array(Ref(AuditEventJson), { description: 'The events, newest first, one page (see the pagination headers)' }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
       const filters = { createdAfter: dateTime('created_after', request.query.created_after), createdBefore: dateTime('created_before', request.query.created_before) };
       const page = pageOf(request.query);
-      const { rows, total } = unwrap(await listGroupAuditEvents(ctx.database.db, caller(request).actor, request.params.id, filters, page));
+      const { items, total } = unwrap(await listGroupAuditEvents(ctx, requireCaller(request), request.params.id, filters, page));
       setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
-      return rows.map(toAuditEventJson);
+      return items.map(toAuditEventJson);
     },
   );
 }

@@ -8,7 +8,7 @@ import { findUserById } from '../../store/repositories/users.js';
 import type { GroupRow, UserRow } from '../../store/schema.js';
 
 /**
- * GITLAB-BEHAVIOR §8 (GitLab's request spec of this API, group side), one test per case, under
+ * §8 of docs/gitlab-compatibility.md (GitLab's request spec of this API, group side), one test per case, under
  * the decisions of the T box; then the T decisions, §2.0 and §6 rules, and bad input.
  */
 

@@ -1,5 +1,4 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { ASSIGNABLE_ACCESS_LEVELS } from '../../domain/access-levels.js';
 import { GROUP_ACCESS_TOKEN_SCOPES } from '../../domain/scopes.js';
 import {
@@ -10,13 +9,12 @@ import {
   revokeGroupAccessToken,
   rotateGroupAccessToken,
   selfRotateGroupAccessToken,
-  type TokenCaller,
 } from '../../services/group-access-tokens.js';
-import { caller } from '../plugins/auth.js';
+import { requireCaller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
-import { toGroupAccessTokenJson, toIssuedGroupAccessTokenJson } from '../presenters/group-access-tokens.js';
-import { IntegerEnum, StringEnum } from '../schemas.js';
+import { GroupAccessTokenJson, GroupAccessTokenWithTokenJson, toGroupAccessTokenJson, toIssuedGroupAccessTokenJson } from '../presenters/group-access-tokens.js';
+import { errorResponses, IntegerEnum, NoContent, Ref, StringEnum } from '../schemas.js';
 import { TokenListQuery, tokenFiltersFrom } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
 
@@ -70,13 +68,9 @@ const RotateBody = Type.Object(
 
 const ListQuery = Type.Object({ ...TokenListQuery });
 
-/** GET /groups/:id/access_tokens … — GITLAB-BEHAVIOR §2.1–§2.6 (and T1 for GET …/self). */
+/** GET /groups/:id/access_tokens … — §2.1–§2.6 (and T1 for GET …/self). */
 export async function groupAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
   const now = () => ctx.clock.now();
-  const callerOf = (request: FastifyRequest): TokenCaller => {
-    const { user, actor, token } = caller(request);
-    return { user, actor, tokenId: token?.id ?? null, ip: request.ip };
-  };
 
   app.get(
     '/groups/:id/access_tokens',
@@ -87,12 +81,16 @@ export async function groupAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
         description: "Every token of the group's bots (direct members), active and inactive, filtered and sorted; Owners and administrators. Others: 401.",
         params: GroupParams,
         querystring: ListQuery,
+        response: {
+          200: Type.Array(Ref(GroupAccessTokenJson), { description: 'The tokens, one page (see the pagination headers)' }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
       const page = pageOf(request.query);
       const filters = tokenFiltersFrom(request.query);
-      const { tokens, total } = unwrap(await listGroupAccessTokens(ctx, callerOf(request), request.params.id, filters, page));
+      const { tokens, total } = unwrap(await listGroupAccessTokens(ctx, requireCaller(request), request.params.id, filters, page));
       setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
       const at = now();
       return tokens.map((token) => toGroupAccessTokenJson(token, at));
@@ -109,15 +107,24 @@ export async function groupAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
         summary: 'Get the group access token used to authenticate',
         description: 'Only with a group access token of this group (another group\'s: 401; a personal access token or a browser session: 405).',
         params: GroupParams,
+        response: { 200: Ref(GroupAccessTokenJson), ...errorResponses(400, 401, 403, 404, 405) },
       },
     },
-    async (request) => toGroupAccessTokenJson(unwrap(await getSelfGroupAccessToken(ctx, callerOf(request), request.params.id)), now()),
+    async (request) => toGroupAccessTokenJson(unwrap(await getSelfGroupAccessToken(ctx, requireCaller(request), request.params.id)), now()),
   );
 
   app.get(
     '/groups/:id/access_tokens/:token_id',
-    { schema: { tags, summary: 'Get a group access token', description: 'Owners and administrators (others: 401).', params: TokenParams } },
-    async (request) => toGroupAccessTokenJson(unwrap(await getGroupAccessToken(ctx, callerOf(request), request.params.id, request.params.token_id)), now()),
+    {
+      schema: {
+        tags,
+        summary: 'Get a group access token',
+        description: 'Owners and administrators (others: 401).',
+        params: TokenParams,
+        response: { 200: Ref(GroupAccessTokenJson), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => toGroupAccessTokenJson(unwrap(await getGroupAccessToken(ctx, requireCaller(request), request.params.id, request.params.token_id)), now()),
   );
 
   app.post(
@@ -129,12 +136,13 @@ export async function groupAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
         description: 'Owners and administrators, when the top-level group allows it; never with a group access token. The response is the only time the token is shown.',
         params: GroupParams,
         body: CreateBody,
+        response: { 201: Ref(GroupAccessTokenWithTokenJson), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const { name, description, scopes, access_level, expires_at } = request.body;
       const issued = unwrap(
-        await createGroupAccessToken(ctx, callerOf(request), request.params.id, { name, description, scopes, accessLevel: access_level, expiresAt: expires_at }),
+        await createGroupAccessToken(ctx, requireCaller(request), request.params.id, { name, description, scopes, accessLevel: access_level, expiresAt: expires_at }),
       );
       return reply.code(201).send(toIssuedGroupAccessTokenJson(issued, now()));
     },
@@ -150,9 +158,10 @@ export async function groupAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
         description: 'Needs the api or self_rotate scope. The old token is revoked at once; presenting it again revokes its successors (reuse detection).',
         params: GroupParams,
         body: RotateBody,
+        response: { 200: Ref(GroupAccessTokenWithTokenJson), ...errorResponses(400, 401, 403, 404, 405) },
       },
     },
-    async (request) => toIssuedGroupAccessTokenJson(unwrap(await selfRotateGroupAccessToken(ctx, callerOf(request), request.params.id, request.body?.expires_at ?? undefined)), now()),
+    async (request) => toIssuedGroupAccessTokenJson(unwrap(await selfRotateGroupAccessToken(ctx, requireCaller(request), request.params.id, request.body?.expires_at ?? undefined)), now()),
   );
 
   app.post(
@@ -164,11 +173,12 @@ export async function groupAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
         description: 'Revokes the token and returns its successor (same bot, name, description, scopes and role, new id). Owners and administrators; others: 401.',
         params: TokenParams,
         body: RotateBody,
+        response: { 200: Ref(GroupAccessTokenWithTokenJson), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) =>
       toIssuedGroupAccessTokenJson(
-        unwrap(await rotateGroupAccessToken(ctx, callerOf(request), request.params.id, request.params.token_id, request.body?.expires_at ?? undefined)),
+        unwrap(await rotateGroupAccessToken(ctx, requireCaller(request), request.params.id, request.params.token_id, request.body?.expires_at ?? undefined)),
         now(),
       ),
   );
@@ -181,10 +191,11 @@ export async function groupAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
         summary: 'Revoke a group access token',
         description: 'Owners and administrators. The bot user is kept; the token stays listed as inactive.',
         params: TokenParams,
+        response: { 204: NoContent('Revoked'), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      unwrap(await revokeGroupAccessToken(ctx, callerOf(request), request.params.id, request.params.token_id));
+      unwrap(await revokeGroupAccessToken(ctx, requireCaller(request), request.params.id, request.params.token_id));
       return reply.code(204).send();
     },
   );

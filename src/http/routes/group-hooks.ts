@@ -1,13 +1,11 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { BRANCH_FILTER_STRATEGIES, STORED_EVENT_FLAGS, type StoredEventFlag } from '../../domain/web-hooks.js';
-import { resolveGroup } from '../../services/groups.js';
-import { changeHook, createHook, getHook, listHooks, removeHook, type HookInput, type HookResult } from '../../services/webhooks.js';
-import type { WebHookRow } from '../../store/schema-lifecycle.js';
-import { caller } from '../plugins/auth.js';
-import { HttpError, paramError, unwrap } from '../plugins/errors.js';
+import { changeHook, createHook, getHook, listHooks, removeHook, type HookInput } from '../../services/webhooks.js';
+import { requireCaller } from '../plugins/auth.js';
+import { paramError, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
-import { PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
+import { GroupHookJson, toHookJson } from '../presenters/group-hooks.js';
+import { errorResponses, NoContent, PaginationQuery, Ref, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
 const tags = ['group hooks'];
@@ -35,75 +33,47 @@ const HOOK_EXAMPLE = { url: 'https://hooks.example.com/gitlab', token: 'a shared
 const CreateBody = Type.Object({ url: UrlField, ...hookFields }, { examples: [HOOK_EXAMPLE] });
 const UpdateBody = Type.Object({ url: Type.Optional(UrlField), ...hookFields }, { examples: [HOOK_EXAMPLE] });
 
-/** GitLab's GroupHook entity; the secret token never leaves the server. */
-export function toHookJson(hook: WebHookRow) {
-  const events = JSON.parse(hook.events) as Record<string, boolean>;
-  return {
-    id: hook.id,
-    url: hook.url,
-    name: hook.name,
-    description: hook.description,
-    group_id: hook.group_id,
-    created_at: hook.created_at,
-    ...Object.fromEntries(STORED_EVENT_FLAGS.map((flag) => [flag, events[flag] ?? false])),
-    push_events_branch_filter: hook.push_events_branch_filter,
-    branch_filter_strategy: hook.branch_filter_strategy,
-    resource_access_token_events: hook.resource_access_token_events === 1,
-    extended_grat_expiry_webhooks_execute: hook.extended_grat_expiry_webhooks_execute === 1,
-    enable_ssl_verification: hook.enable_ssl_verification === 1,
-    alert_status: 'executable',
-    disabled_until: null,
-    url_variables: [],
-    custom_webhook_template: null,
-    custom_headers: [],
-  };
-}
-
-/** GitLab answers an invalid hook with 422 and the model's errors by attribute. */
-function unwrapHook<T>(result: HookResult<T>): T {
-  if (!result.ok && 'invalid' in result) throw new HttpError(422, { message: result.invalid });
-  return unwrap(result);
-}
-
 export async function groupHookRoutes(app: App, { ctx }: RouteOptions) {
-  const db = ctx.database.db;
-  const resolvedFor = async (request: FastifyRequest, id: string) => {
-    const { actor } = caller(request);
-    return { actor, resolved: unwrap(await resolveGroup(db, actor, id)) };
-  };
-
-  app.get('/groups/:id/hooks', { schema: { tags, summary: 'List group hooks (Owners)', params: ResourceIdParams, querystring: Type.Object(PaginationQuery) } }, async (request, reply) => {
-    const { actor, resolved } = await resolvedFor(request, request.params.id);
+  app.get('/groups/:id/hooks', {
+    schema: {
+      tags,
+      summary: 'List group hooks (Owners)',
+      params: ResourceIdParams,
+      querystring: Type.Object(PaginationQuery),
+      response: { 200: Type.Array(Ref(GroupHookJson), { description: 'The hooks, one page (see the pagination headers)' }), ...errorResponses(400, 401, 403, 404) },
+    },
+  }, async (request, reply) => {
     const page = pageOf(request.query);
-    const { rows, total } = unwrap(await listHooks(ctx, actor, resolved, page));
+    const { items, total } = unwrap(await listHooks(ctx, requireCaller(request), request.params.id, page));
     setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
-    return rows.map(toHookJson);
+    return items.map(toHookJson);
   });
 
-  app.get('/groups/:id/hooks/:hook_id', { schema: { tags, summary: 'Get a group hook (Owners)', params: HookParams } }, async (request) => {
-    const { actor, resolved } = await resolvedFor(request, request.params.id);
-    return toHookJson(unwrap(await getHook(ctx, actor, resolved, request.params.hook_id)));
+  app.get('/groups/:id/hooks/:hook_id', { schema: { tags, summary: 'Get a group hook (Owners)', params: HookParams, response: { 200: Ref(GroupHookJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
+    return toHookJson(unwrap(await getHook(ctx, requireCaller(request), request.params.id, request.params.hook_id)));
   });
 
-  app.post('/groups/:id/hooks', { schema: { tags, summary: 'Add a group hook (Owners)', params: ResourceIdParams, body: CreateBody } }, async (request, reply) => {
-    const { actor, resolved } = await resolvedFor(request, request.params.id);
-    const hook = unwrapHook(await createHook(ctx, actor, resolved, request.body as HookInput & { url: string }));
+  app.post('/groups/:id/hooks', {
+    schema: { tags, summary: 'Add a group hook (Owners)', params: ResourceIdParams, body: CreateBody, response: { 201: Ref(GroupHookJson), ...errorResponses(400, 401, 403, 404, 422) } },
+  }, async (request, reply) => {
+    const hook = unwrap(await createHook(ctx, requireCaller(request), request.params.id, request.body as HookInput & { url: string }));
     return reply.code(201).send(toHookJson(hook));
   });
 
-  app.put('/groups/:id/hooks/:hook_id', { schema: { tags, summary: 'Edit a group hook (Owners)', params: HookParams, body: UpdateBody } }, async (request) => {
-    const { actor, resolved } = await resolvedFor(request, request.params.id);
+  app.put('/groups/:id/hooks/:hook_id', {
+    schema: { tags, summary: 'Edit a group hook (Owners)', params: HookParams, body: UpdateBody, response: { 200: Ref(GroupHookJson), ...errorResponses(400, 401, 403, 404, 422) } },
+  }, async (request) => {
+    const caller = requireCaller(request);
     const body = (request.body ?? {}) as HookInput;
     // Grape's at_least_one_of: an update with nothing to change is a parameter error.
     if (Object.values(body).every((value) => value === undefined)) {
       throw paramError(`url, name, description, token, ${STORED_EVENT_FLAGS.join(', ')}, resource_access_token_events, enable_ssl_verification are missing, at least one parameter must be provided`);
     }
-    return toHookJson(unwrapHook(await changeHook(ctx, actor, resolved, request.params.hook_id, body)));
+    return toHookJson(unwrap(await changeHook(ctx, caller, request.params.id, request.params.hook_id, body)));
   });
 
-  app.delete('/groups/:id/hooks/:hook_id', { schema: { tags, summary: 'Delete a group hook (Owners)', params: HookParams } }, async (request, reply) => {
-    const { actor, resolved } = await resolvedFor(request, request.params.id);
-    unwrap(await removeHook(ctx, actor, resolved, request.params.hook_id));
+  app.delete('/groups/:id/hooks/:hook_id', { schema: { tags, summary: 'Delete a group hook (Owners)', params: HookParams, response: { 204: NoContent('Deleted'), ...errorResponses(400, 401, 403, 404) } } }, async (request, reply) => {
+    unwrap(await removeHook(ctx, requireCaller(request), request.params.id, request.params.hook_id));
     return reply.code(204).send();
   });
 }

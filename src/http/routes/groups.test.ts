@@ -27,6 +27,52 @@ describe.each(TEST_DIALECTS)('group routes (%s)', (dialect) => {
   });
   afterAll(() => h.close());
 
+  describe("GET /groups/:id/abilities (Tollgate's own: what the web UI shows)", () => {
+    const abilitiesOf = async (who: Caller | ReturnType<typeof client>, group: GroupRow) => {
+      const api = 'api' in who ? who.api : who;
+      const res = await api.get(`/api/v4/groups/${group.id}/abilities`);
+      expect(res.statusCode).toBe(200);
+      return res.json();
+    };
+
+    it("follows GitLab's roles, inherited down the hierarchy (§2.0: tokens are the Owners')", async () => {
+      expect(await abilitiesOf(owner, sub)).toEqual({
+        admin_group: true,
+        admin_group_member: true,
+        create_subgroup: true,
+        create_projects: true,
+        read_resource_access_tokens: true,
+        create_resource_access_token: true,
+        access_level: 50,
+      });
+      expect(await abilitiesOf(maintainer, sub)).toEqual({
+        admin_group: false,
+        admin_group_member: false,
+        create_subgroup: true,
+        create_projects: true,
+        read_resource_access_tokens: false,
+        create_resource_access_token: false,
+        access_level: 40,
+      });
+      expect(await abilitiesOf(reporter, top)).toMatchObject({ create_subgroup: false, create_projects: false, access_level: 20 });
+    });
+
+    it('an administrator counts as Owner without being a member (T8)', async () => {
+      expect(await abilitiesOf(admin, top)).toMatchObject({ admin_group: true, create_resource_access_token: true, access_level: 50 });
+    });
+
+    it("the top-level group's creation switch takes token creation away from Owners (§6), not reading", async () => {
+      const mine = await makeGroup(h, owner.user, { path: 'switched-off' });
+      expect((await owner.api.put(`/api/v4/groups/${mine.id}`, { resource_access_token_creation_allowed: false })).statusCode).toBe(200);
+      expect(await abilitiesOf(owner, mine)).toMatchObject({ read_resource_access_tokens: true, create_resource_access_token: false, access_level: 50 });
+    });
+
+    it('a group the caller cannot see is 404, as everywhere else', async () => {
+      expect((await outsider.api.get(`/api/v4/groups/${top.id}/abilities`)).json()).toEqual(GROUP_NOT_FOUND);
+      expect((await client(h).get(`/api/v4/groups/${top.id}/abilities`)).statusCode).toBe(404);
+    });
+  });
+
   describe('POST /groups', () => {
     it('creates a top-level group (201) whose creator is its Owner', async () => {
       const res = await outsider.api.post('/api/v4/groups', { name: 'Mine', path: 'mine', description: 'my group' });

@@ -1,20 +1,15 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { AccessLevel, ASSIGNABLE_ACCESS_LEVELS } from '../../domain/access-levels.js';
 import { VISIBILITIES } from '../../domain/permissions.js';
-import { nowIso } from '../../services/context.js';
-import { inTransaction } from '../../services/transaction.js';
-import { changeGroup, createGroup, groupFullNames, removeGroup, resolveGroup, subgroupsOf, visibleGroups } from '../../services/groups.js';
-import { visibleProjects } from '../../services/projects.js';
-import { removeGroupRepositories } from '../../services/repositories.js';
-import { traversalIds } from '../../store/repositories/groups.js';
-import type { Db } from '../../store/repositories/common.js';
-import type { GroupRow } from '../../store/schema.js';
-import { caller } from '../plugins/auth.js';
+import { changeGroup, createGroup, getGroup, getGroupAbilities, listGroups, listSubgroups, removeGroup, type NamedGroup } from '../../services/groups.js';
+import { listGroupProjects } from '../../services/projects.js';
+import { requireCaller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
-import { paginateList } from '../pagination.js';
-import { toGroupJson } from '../presenters/groups.js';
-import { presentProjects } from './projects.js';
-import { IntegerEnum, PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
+import { pageOf, setPaginationHeaders } from '../pagination.js';
+import { GroupJson, toGroupJson } from '../presenters/groups.js';
+import { ProjectJson } from '../presenters/projects.js';
+import { presentProject } from './projects.js';
+import { errorResponses, IntegerEnum, PaginationQuery, Ref, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
 const tags = ['groups'];
@@ -33,16 +28,26 @@ const GroupSettingsFields = {
   lock_resource_access_token_notify_inherited: Type.Optional(Type.Boolean({ description: 'Subgroups cannot override resource_access_token_notify_inherited' })),
 };
 
-/** Group JSON for many groups at once (full names need the ancestors). */
-export async function presentGroups(db: Db, groups: GroupRow[], externalUrl: string) {
-  const names = await groupFullNames(db, groups);
-  return groups.map((g) => toGroupJson(g, names.get(g.id) ?? g.name, externalUrl));
-}
+const GroupAbilitiesJson = Type.Object(
+  {
+    admin_group: Type.Boolean({ description: 'Change the settings of the group and delete it (Owners)' }),
+    admin_group_member: Type.Boolean({ description: 'Add, change and remove members (Owners)' }),
+    create_subgroup: Type.Boolean({ description: 'Create subgroups (Maintainers)' }),
+    create_projects: Type.Boolean({ description: 'Create projects (Developers)' }),
+    read_resource_access_tokens: Type.Boolean({ description: 'List, read and revoke group access tokens (Owners)' }),
+    create_resource_access_token: Type.Boolean({ description: 'Create and rotate group access tokens (Owners, when the top-level group allows it; never a bot)' }),
+    access_level: Type.Integer({
+      description: 'Your role: your highest membership of the group or a group above it, administrators counting as Owner (0: none). Also the highest role you may give a token',
+    }),
+  },
+  { description: 'Your abilities on the group' },
+);
+
+const GroupList = Type.Array(Ref(GroupJson), { description: 'The groups, one page (see the pagination headers)' });
 
 export async function groupRoutes(app: App, { ctx }: RouteOptions) {
-  const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
-  const present = async (group: GroupRow) => (await presentGroups(db, [group], externalUrl))[0]!;
+  const present = ({ group, fullName }: NamedGroup) => toGroupJson(group, fullName, externalUrl);
 
   app.get(
     '/groups',
@@ -61,21 +66,16 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
           ),
           ...PaginationQuery,
         }),
+        response: { 200: GroupList, ...errorResponses(400, 401, 403) },
       },
     },
     async (request, reply) => {
-      const actor = request.auth?.actor ?? null;
       const { search, owned, min_access_level, top_level_only, all_available } = request.query;
-      // GitLab: a signed-in user sees the groups they belong to unless they ask for all_available.
-      const membersOnly = actor !== null && !(all_available ?? actor.isAdmin);
-      const minLevel = owned ? AccessLevel.OWNER : min_access_level;
-      const groups = (await visibleGroups(db, actor))
-        .filter(({ level }) => !membersOnly || level > 0)
-        .filter(({ level }) => minLevel === undefined || level >= minLevel)
-        .filter(({ group }) => !top_level_only || group.parent_id === null)
-        .filter(({ group }) => !search || `${group.name} ${group.path}`.toLowerCase().includes(search.toLowerCase()))
-        .map(({ group }) => group);
-      return presentGroups(db, paginateList(request, reply, externalUrl, groups), externalUrl);
+      const filters = { search, minAccessLevel: owned ? AccessLevel.OWNER : min_access_level, topLevelOnly: top_level_only, allAvailable: all_available };
+      const page = pageOf(request.query);
+      const { items, total } = await listGroups(ctx, request.caller, filters, page);
+      setPaginationHeaders(request, reply, externalUrl, page, total);
+      return items.map(present);
     },
   );
 
@@ -92,22 +92,35 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
           description: Type.Optional(Type.String({ maxLength: 2000 })),
           visibility: Type.Optional(Visibility),
         }, { examples: [{ name: 'Platform', path: 'platform', visibility: 'private' }, { name: 'Deploy', path: 'deploy', parent_id: 7 }] }),
+        response: { 201: Ref(GroupJson), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const { user, actor } = caller(request);
       const { name, path, parent_id, description, visibility } = request.body;
-      const group = unwrap(
-        await inTransaction(ctx.database, (trx) => createGroup(trx, user, actor, { name, path, parentId: parent_id, description, visibility }, nowIso(ctx))),
-      );
-      return reply.code(201).send(await present(group));
+      const group = unwrap(await createGroup(ctx, requireCaller(request), { name, path, parentId: parent_id, description, visibility }));
+      return reply.code(201).send(present(group));
     },
   );
 
-  app.get('/groups/:id', { config: { auth: 'optional' }, schema: { tags, summary: 'Get a group', params: ResourceIdParams } }, async (request) => {
-    const { group } = unwrap(await resolveGroup(db, request.auth?.actor ?? null, request.params.id));
-    return present(group);
+  app.get('/groups/:id', { config: { auth: 'optional' }, schema: { tags, summary: 'Get a group', params: ResourceIdParams, response: { 200: Ref(GroupJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
+    return present(unwrap(await getGroup(ctx, request.caller, request.params.id)));
   });
+
+  app.get(
+    '/groups/:id/abilities',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: "What you may do on a group (Tollgate's own)",
+        description:
+          "GitLab's abilities for the caller on this group, computed by the rules the API enforces, for clients that show or hide actions (Tollgate's web UI). Not in GitLab's API.",
+        params: ResourceIdParams,
+        response: { 200: GroupAbilitiesJson, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => unwrap(await getGroupAbilities(ctx, request.caller, request.params.id)),
+  );
 
   app.put(
     '/groups/:id',
@@ -117,32 +130,46 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
         summary: 'Update a group (Owners)',
         params: ResourceIdParams,
         body: Type.Object({ name: Type.Optional(Type.String({ maxLength: 1024 })), ...GroupSettingsFields }, { examples: [{ resource_access_token_creation_allowed: false }] }),
+        response: { 200: Ref(GroupJson), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
-      const { actor } = caller(request);
-      const resolved = unwrap(await resolveGroup(db, actor, request.params.id));
-      return present(unwrap(await changeGroup(db, actor, resolved, request.body ?? {}, nowIso(ctx))));
+      return present(unwrap(await changeGroup(ctx, requireCaller(request), request.params.id, request.body ?? {})));
     },
   );
 
-  app.delete('/groups/:id', { schema: { tags, summary: 'Delete a group with its subgroups and projects (Owners)', params: ResourceIdParams } }, async (request, reply) => {
-    const { actor } = caller(request);
-    const resolved = unwrap(await resolveGroup(db, actor, request.params.id));
-    unwrap(await inTransaction(ctx.database, (trx) => removeGroup(trx, actor, resolved)));
-    await removeGroupRepositories(ctx, resolved.group);
+  app.delete('/groups/:id', {
+    schema: {
+      tags,
+      summary: 'Delete a group with its subgroups and projects (Owners)',
+      params: ResourceIdParams,
+      response: {
+        202: Type.Object({ message: Type.String({ examples: ['202 Accepted'] }) }, { description: 'Deleted, with its subgroups, projects and their repositories' }),
+        ...errorResponses(400, 401, 403, 404),
+      },
+    },
+  }, async (request, reply) => {
+    unwrap(await removeGroup(ctx, requireCaller(request), request.params.id));
     return reply.code(202).send({ message: '202 Accepted' });
   });
 
   app.get(
     '/groups/:id/subgroups',
-    { config: { auth: 'optional' }, schema: { tags, summary: 'List the subgroups of a group', params: ResourceIdParams, querystring: Type.Object({ ...PaginationQuery }) } },
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: 'List the subgroups of a group',
+        params: ResourceIdParams,
+        querystring: Type.Object({ ...PaginationQuery }),
+        response: { 200: GroupList, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => {
-      const actor = request.auth?.actor ?? null;
-      const { group } = unwrap(await resolveGroup(db, actor, request.params.id));
-      const visible = new Set((await visibleGroups(db, actor)).map((g) => g.group.id));
-      const children = (await subgroupsOf(db, group)).filter((g) => visible.has(g.id));
-      return presentGroups(db, paginateList(request, reply, externalUrl, children), externalUrl);
+      const page = pageOf(request.query);
+      const { items, total } = unwrap(await listSubgroups(ctx, request.caller, request.params.id, page));
+      setPaginationHeaders(request, reply, externalUrl, page, total);
+      return items.map(present);
     },
   );
 
@@ -155,16 +182,18 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
         summary: 'List the projects of a group',
         params: ResourceIdParams,
         querystring: Type.Object({ include_subgroups: Type.Optional(Type.Boolean()), search: Type.Optional(Type.String({ maxLength: 255 })), ...PaginationQuery }),
+        response: {
+          200: Type.Array(Ref(ProjectJson), { description: 'The projects, one page (see the pagination headers)' }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request, reply) => {
-      const actor = request.auth?.actor ?? null;
-      const { group } = unwrap(await resolveGroup(db, actor, request.params.id));
       const { include_subgroups, search } = request.query;
-      const projects = (await visibleProjects(db, actor))
-        .filter((p) => (include_subgroups ? traversalIds(p.group).includes(group.id) : p.group.id === group.id))
-        .filter((p) => !search || p.project.name.toLowerCase().includes(search.toLowerCase()));
-      return presentProjects(db, paginateList(request, reply, externalUrl, projects), externalUrl);
+      const page = pageOf(request.query);
+      const { items, total } = unwrap(await listGroupProjects(ctx, request.caller, request.params.id, { includeSubgroups: include_subgroups, search }, page));
+      setPaginationHeaders(request, reply, externalUrl, page, total);
+      return items.map((p) => presentProject(p, externalUrl));
     },
   );
 }

@@ -1,17 +1,15 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import {
-  findVisiblePersonalAccessToken,
+  getPersonalAccessToken,
   listPersonalAccessTokens,
   revokePersonalAccessToken,
   rotatePersonalAccessToken,
 } from '../../services/personal-access-tokens.js';
-import { findTokenById } from '../../store/repositories/tokens.js';
-import { caller } from '../plugins/auth.js';
-import { HttpError, unwrap } from '../plugins/errors.js';
+import { requireCaller } from '../plugins/auth.js';
+import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
-import { toTokenJson, withToken } from '../presenters/tokens.js';
-import { DateString } from '../schemas.js';
+import { PersonalAccessTokenJson, PersonalAccessTokenWithTokenJson, toTokenJson, withToken } from '../presenters/tokens.js';
+import { DateString, errorResponses, NoContent, Ref } from '../schemas.js';
 import { TokenListQuery, tokenFiltersFrom } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
 
@@ -25,14 +23,6 @@ const tags = ['personal access tokens'];
 export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
   const json = (row: Parameters<typeof toTokenJson>[0]) => toTokenJson(row, ctx.clock.now());
 
-  /** The token the request authenticated with (browser sessions have none). */
-  async function currentToken(request: FastifyRequest) {
-    const { token } = caller(request);
-    const row = token && (await findTokenById(ctx.database.db, token.id));
-    if (!row) throw new HttpError(400, { message: '400 Bad request - This endpoint requires token type to be a personal access token' });
-    return row;
-  }
-
   app.get(
     '/personal_access_tokens',
     {
@@ -40,53 +30,80 @@ export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions)
         tags,
         summary: "List personal access tokens (yours; an administrator's: everyone's, or one user's)",
         querystring: Type.Object({ ...TokenListQuery, user_id: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        response: {
+          200: Type.Array(Ref(PersonalAccessTokenJson), { description: 'The tokens, one page (see the pagination headers)' }),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
     async (request, reply) => {
-      const { actor } = caller(request);
+      const caller = requireCaller(request);
       const page = pageOf(request.query);
-      const { rows, total } = await listPersonalAccessTokens(ctx, actor, { ...tokenFiltersFrom(request.query), userId: request.query.user_id }, page);
+      const { items, total } = await listPersonalAccessTokens(ctx, caller, { ...tokenFiltersFrom(request.query), userId: request.query.user_id }, page);
       setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
-      return rows.map(json);
+      return items.map(json);
     },
   );
 
   // Self-information routes accept a token of any scope (GitLab: self_information.rb).
-  app.get('/personal_access_tokens/self', { config: { anyScope: true }, schema: { tags, summary: 'The token used to authenticate' } }, async (request) =>
-    json(await currentToken(request)),
+  app.get('/personal_access_tokens/self', {
+    config: { anyScope: true },
+    schema: { tags, summary: 'The token used to authenticate', response: { 200: Ref(PersonalAccessTokenJson), ...errorResponses(400, 401, 403) } },
+  }, async (request) =>
+    json(unwrap(await getPersonalAccessToken(ctx, requireCaller(request), 'self'))),
   );
 
-  app.delete('/personal_access_tokens/self', { config: { anyScope: true }, schema: { tags, summary: 'Revoke the token used to authenticate' } }, async (request, reply) => {
-    await revokePersonalAccessToken(ctx, await currentToken(request));
+  app.delete('/personal_access_tokens/self', {
+    config: { anyScope: true },
+    schema: { tags, summary: 'Revoke the token used to authenticate', response: { 204: NoContent('Revoked'), ...errorResponses(400, 401, 403) } },
+  }, async (request, reply) => {
+    unwrap(await revokePersonalAccessToken(ctx, requireCaller(request), 'self'));
     return reply.code(204).send();
   });
 
   app.post(
     '/personal_access_tokens/self/rotate',
-    { config: { extraScopes: ['self_rotate'] }, schema: { tags, summary: 'Rotate the token used to authenticate (api or self_rotate scope)', body: RotateBody } },
+    {
+      config: { extraScopes: ['self_rotate'] },
+      schema: {
+        tags,
+        summary: 'Rotate the token used to authenticate (api or self_rotate scope)',
+        body: RotateBody,
+        response: { 200: Ref(PersonalAccessTokenWithTokenJson), ...errorResponses(400, 401, 403) },
+      },
+    },
     async (request) => {
-      const token = await currentToken(request);
-      const issued = unwrap(await rotatePersonalAccessToken(ctx, token.id, request.body?.expires_at));
+      const issued = unwrap(await rotatePersonalAccessToken(ctx, requireCaller(request), 'self', request.body?.expires_at));
       return withToken(json(issued.row), issued.token);
     },
   );
 
-  app.get('/personal_access_tokens/:id', { schema: { tags, summary: 'Get a personal access token', params: TokenIdParams } }, async (request) =>
-    json(unwrap(await findVisiblePersonalAccessToken(ctx, caller(request).actor, request.params.id))),
+  app.get('/personal_access_tokens/:id', {
+    schema: { tags, summary: 'Get a personal access token', params: TokenIdParams, response: { 200: Ref(PersonalAccessTokenJson), ...errorResponses(400, 401, 403, 404) } },
+  }, async (request) =>
+    json(unwrap(await getPersonalAccessToken(ctx, requireCaller(request), request.params.id))),
   );
 
-  app.delete('/personal_access_tokens/:id', { schema: { tags, summary: 'Revoke a personal access token', params: TokenIdParams } }, async (request, reply) => {
-    const token = unwrap(await findVisiblePersonalAccessToken(ctx, caller(request).actor, request.params.id));
-    await revokePersonalAccessToken(ctx, token);
+  app.delete('/personal_access_tokens/:id', {
+    schema: { tags, summary: 'Revoke a personal access token', params: TokenIdParams, response: { 204: NoContent('Revoked'), ...errorResponses(400, 401, 403, 404) } },
+  }, async (request, reply) => {
+    unwrap(await revokePersonalAccessToken(ctx, requireCaller(request), request.params.id));
     return reply.code(204).send();
   });
 
   app.post(
     '/personal_access_tokens/:id/rotate',
-    { schema: { tags, summary: 'Rotate a personal access token', params: TokenIdParams, body: RotateBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Rotate a personal access token',
+        params: TokenIdParams,
+        body: RotateBody,
+        response: { 200: Ref(PersonalAccessTokenWithTokenJson), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request) => {
-      const token = unwrap(await findVisiblePersonalAccessToken(ctx, caller(request).actor, request.params.id));
-      const issued = unwrap(await rotatePersonalAccessToken(ctx, token.id, request.body?.expires_at));
+      const issued = unwrap(await rotatePersonalAccessToken(ctx, requireCaller(request), request.params.id, request.body?.expires_at));
       return withToken(json(issued.row), issued.token);
     },
   );

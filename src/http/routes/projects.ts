@@ -1,27 +1,18 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { VISIBILITIES } from '../../domain/permissions.js';
-import { nowIso } from '../../services/context.js';
-import { groupFullNames } from '../../services/groups.js';
-import { createProject, resolveProject, visibleProjects, type ResolvedProject } from '../../services/projects.js';
-import { createProjectRepository } from '../../services/repositories.js';
-import { inTransaction } from '../../services/transaction.js';
-import { caller } from '../plugins/auth.js';
+import { createProject, getProject, listProjects, type NamedProject } from '../../services/projects.js';
+import { requireCaller } from '../plugins/auth.js';
 import { paramError, unwrap } from '../plugins/errors.js';
-import { paginateList } from '../pagination.js';
-import { toProjectJson } from '../presenters/projects.js';
-import { PaginationQuery, ResourceIdParams, StringEnum } from '../schemas.js';
+import { pageOf, setPaginationHeaders } from '../pagination.js';
+import { ProjectJson, toProjectJson } from '../presenters/projects.js';
+import { errorResponses, PaginationQuery, Ref, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import type { Db } from '../../store/repositories/common.js';
 
 const tags = ['projects'];
 
-export async function presentProjects(db: Db, projects: ResolvedProject[], externalUrl: string) {
-  const names = await groupFullNames(db, projects.map((p) => p.group));
-  return projects.map((p) => toProjectJson(p.project, p.group, names.get(p.group.id) ?? p.group.name, externalUrl));
-}
+export const presentProject = ({ project, group, groupFullName }: NamedProject, externalUrl: string) => toProjectJson(project, group, groupFullName, externalUrl);
 
 export async function projectRoutes(app: App, { ctx }: RouteOptions) {
-  const db = ctx.database.db;
   const externalUrl = ctx.config.externalUrl;
 
   app.get(
@@ -38,15 +29,18 @@ export async function projectRoutes(app: App, { ctx }: RouteOptions) {
           simple: Type.Optional(Type.Boolean()),
           ...PaginationQuery,
         }),
+        response: {
+          200: Type.Array(Ref(ProjectJson), { description: 'The projects, one page (see the pagination headers)' }),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
     async (request, reply) => {
       const { search, membership, visibility } = request.query;
-      const projects = (await visibleProjects(db, request.auth?.actor ?? null))
-        .filter((p) => !membership || p.level > 0)
-        .filter((p) => !visibility || p.project.visibility === visibility)
-        .filter((p) => !search || p.project.name.toLowerCase().includes(search.toLowerCase()));
-      return presentProjects(db, paginateList(request, reply, externalUrl, projects), externalUrl);
+      const page = pageOf(request.query);
+      const { items, total } = await listProjects(ctx, request.caller, { search, membership, visibility }, page);
+      setPaginationHeaders(request, reply, externalUrl, page, total);
+      return items.map((p) => presentProject(p, externalUrl));
     },
   );
 
@@ -64,22 +58,19 @@ export async function projectRoutes(app: App, { ctx }: RouteOptions) {
           description: Type.Optional(Type.String({ maxLength: 2000 })),
           visibility: Type.Optional(StringEnum(VISIBILITIES)),
         }, { examples: [{ name: 'api-server', namespace_id: '7', visibility: 'internal' }] }),
+        response: { 201: Ref(ProjectJson), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
-      const { actor } = caller(request);
+      const caller = requireCaller(request);
       const { name, path, namespace_id, description, visibility } = request.body;
       if (name === undefined && path === undefined) throw paramError('name, path are missing, at least one parameter must be provided');
-      const created = unwrap(
-        await inTransaction(ctx.database, (trx) => createProject(trx, actor, { name, path, namespaceId: namespace_id, description, visibility }, nowIso(ctx))),
-      );
-      await createProjectRepository(ctx, created);
-      return reply.code(201).send((await presentProjects(db, [created], externalUrl))[0]);
+      const created = unwrap(await createProject(ctx, caller, { name, path, namespaceId: namespace_id, description, visibility }));
+      return reply.code(201).send(presentProject(created, externalUrl));
     },
   );
 
-  app.get('/projects/:id', { config: { auth: 'optional' }, schema: { tags, summary: 'Get a project', params: ResourceIdParams } }, async (request) => {
-    const resolved = unwrap(await resolveProject(db, request.auth?.actor ?? null, request.params.id));
-    return (await presentProjects(db, [resolved], externalUrl))[0];
+  app.get('/projects/:id', { config: { auth: 'optional' }, schema: { tags, summary: 'Get a project', params: ResourceIdParams, response: { 200: Ref(ProjectJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
+    return presentProject(unwrap(await getProject(ctx, request.caller, request.params.id)), externalUrl);
   });
 }

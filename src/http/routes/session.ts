@@ -1,9 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { signIn, signOut } from '../../services/sessions.js';
-import { caller, SESSION_COOKIE } from '../plugins/auth.js';
-import { HttpError } from '../plugins/errors.js';
-import { toUserJson } from '../presenters/users.js';
+import { requireCaller, SESSION_COOKIE } from '../plugins/auth.js';
+import { httpFailure } from '../plugins/errors.js';
+import { SessionJson, toUserJson } from '../presenters/users.js';
+import { errorResponses, NoContent, Ref } from '../schemas.js';
 import type { UserRow } from '../../store/schema.js';
 import type { App, RouteOptions } from '../types.js';
 
@@ -29,27 +30,26 @@ export async function sessionRoutes(app: App, { ctx }: RouteOptions) {
           login: Type.String({ minLength: 1, maxLength: 255, description: 'Username or email' }),
           password: Type.String({ minLength: 1, maxLength: 1024 }),
         }, { examples: [{ login: 'root', password: 'the initial root password' }] }),
+        response: { 201: Ref(SessionJson, 'Signed in: the session cookie is set'), ...errorResponses(400, 401, 403, 415, 429) },
       },
     },
     async (request, reply) => {
       // JSON only: a cross-site HTML form can post url-encoded fields without a CORS preflight,
       // and would sign the victim's browser into the attacker's account (login CSRF).
       if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-        throw new HttpError(415, { message: '415 Unsupported Media Type - send the credentials as application/json' });
+        throw httpFailure('unsupported_media_type', 'send the credentials as application/json');
       }
       const outcome = await signIn(ctx, { ...request.body, ip: request.ip, userAgent: request.headers['user-agent'] ?? null });
       switch (outcome.kind) {
         case 'invalid':
-          throw new HttpError(401, { message: '401 Unauthorized - Invalid login or password.' });
+          throw httpFailure('invalid_login');
         case 'blocked':
-          throw new HttpError(403, { message: '403 Forbidden - Your account has been blocked.' });
+          throw httpFailure('account_blocked');
         case 'throttled': {
           const minutes = Math.ceil(outcome.retryAfterSeconds / 60);
-          throw new HttpError(
-            429,
-            { message: `429 Too Many Requests - Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` },
-            { 'retry-after': String(outcome.retryAfterSeconds) },
-          );
+          throw httpFailure('sign_in_throttled', `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
+            'retry-after': String(outcome.retryAfterSeconds),
+          });
         }
         case 'ok':
           reply.setCookie(SESSION_COOKIE, outcome.sessionId, cookieOptions);
@@ -58,15 +58,18 @@ export async function sessionRoutes(app: App, { ctx }: RouteOptions) {
     },
   );
 
-  app.get('/session', { config: { auth: 'optional' }, schema: { tags, summary: 'The signed-in user of this browser session and its CSRF token' } }, async (request) => {
-    const session = request.auth?.session;
-    if (!request.auth || !session) throw new HttpError(401, { message: '401 Unauthorized' });
-    return present(request.auth.user, session.csrfToken);
+  app.get('/session', {
+    config: { auth: 'optional' },
+    schema: { tags, summary: 'The signed-in user of this browser session and its CSRF token', response: { 200: Ref(SessionJson), ...errorResponses(400, 401, 403) } },
+  }, async (request) => {
+    const session = request.caller?.session;
+    if (!request.caller || !session) throw httpFailure('unauthorized');
+    return present(request.caller.user, session.csrfToken);
   });
 
-  app.delete('/session', { schema: { tags, summary: 'Sign out (ends this browser session)' } }, async (request: FastifyRequest, reply: FastifyReply) => {
+  app.delete('/session', { schema: { tags, summary: 'Sign out (ends this browser session)', response: { 204: NoContent('Signed out: the session cookie is cleared'), ...errorResponses(400, 401, 403) } } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
-    if (!caller(request).session || !sessionId) throw new HttpError(401, { message: '401 Unauthorized' });
+    if (!requireCaller(request).session || !sessionId) throw httpFailure('unauthorized');
     await signOut(ctx, sessionId);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return reply.code(204).send();

@@ -1,32 +1,22 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { createUser } from '../../services/users.js';
-import { isRecordId } from '../../store/repositories/common.js';
+import { createUser, findUsers, getUser } from '../../services/users.js';
 import { createPersonalAccessToken } from '../../services/personal-access-tokens.js';
-import { nowIso } from '../../services/context.js';
-import { findUserById, listUsers } from '../../store/repositories/users.js';
-import { caller } from '../plugins/auth.js';
-import { HttpError, unwrap } from '../plugins/errors.js';
+import { requireAdmin, requireCaller } from '../plugins/auth.js';
+import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
-import { toUserBasicJson, toUserJson } from '../presenters/users.js';
-import { toTokenJson, withToken } from '../presenters/tokens.js';
-import { DateString, PaginationQuery } from '../schemas.js';
+import { toUserBasicJson, toUserJson, UserBasicJson, UserJson } from '../presenters/users.js';
+import { PersonalAccessTokenWithTokenJson, toTokenJson, withToken } from '../presenters/tokens.js';
+import { DateString, errorResponses, PaginationQuery, Ref } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
-import type { FastifyRequest } from 'fastify';
 
 const UserIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the user' }) });
-
-export function requireAdmin(request: FastifyRequest) {
-  const auth = caller(request);
-  if (!auth.actor.isAdmin) throw new HttpError(403, { message: '403 Forbidden' });
-  return auth;
-}
 
 export async function userRoutes(app: App, { ctx }: RouteOptions) {
   const externalUrl = ctx.config.externalUrl;
 
-  app.get('/user', { schema: { tags: ['users'], summary: 'The authenticated user' } }, async (request) => {
-    const { user, actor } = caller(request);
-    return toUserJson(user, externalUrl, { self: true, forAdmin: actor.isAdmin });
+  app.get('/user', { schema: { tags: ['users'], summary: 'The authenticated user', response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403) } } }, async (request) => {
+    const caller = requireCaller(request);
+    return toUserJson(caller.user, externalUrl, { self: true, forAdmin: caller.isAdmin });
   });
 
   app.get(
@@ -36,22 +26,27 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
         tags: ['users'],
         summary: 'List users',
         querystring: Type.Object({ username: Type.Optional(Type.String({ maxLength: 255 })), search: Type.Optional(Type.String({ maxLength: 255 })), ...PaginationQuery }),
+        response: {
+          200: Type.Array(Type.Union([Ref(UserJson), Ref(UserBasicJson)]), {
+            description: 'The users, one page (see the pagination headers): User for administrators, UserBasic for others',
+          }),
+          ...errorResponses(400, 401, 403),
+        },
       },
     },
     async (request, reply) => {
-      const { actor } = caller(request);
+      const caller = requireCaller(request);
       const page = pageOf(request.query);
-      const { rows, total } = await listUsers(ctx.database.db, { username: request.query.username, search: request.query.search }, page);
+      const { items, total } = await findUsers(ctx, { username: request.query.username, search: request.query.search }, page);
       setPaginationHeaders(request, reply, externalUrl, page, total);
-      return rows.map((u) => (actor.isAdmin ? toUserJson(u, externalUrl, { self: u.id === actor.id, forAdmin: true }) : toUserBasicJson(u, externalUrl)));
+      return items.map((u) => (caller.isAdmin ? toUserJson(u, externalUrl, { self: u.id === caller.id, forAdmin: true }) : toUserBasicJson(u, externalUrl)));
     },
   );
 
-  app.get('/users/:id', { schema: { tags: ['users'], summary: 'Get a user', params: UserIdParams } }, async (request) => {
-    const { actor } = caller(request);
-    const user = isRecordId(request.params.id) ? await findUserById(ctx.database.db, request.params.id) : undefined;
-    if (!user || user.user_type === 'ghost') throw new HttpError(404, { message: '404 User Not Found' });
-    return toUserJson(user, externalUrl, { self: user.id === actor.id, forAdmin: actor.isAdmin });
+  app.get('/users/:id', { schema: { tags: ['users'], summary: 'Get a user', params: UserIdParams, response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
+    const caller = requireCaller(request);
+    const user = unwrap(await getUser(ctx, request.params.id));
+    return toUserJson(user, externalUrl, { self: user.id === caller.id, forAdmin: caller.isAdmin });
   });
 
   app.post(
@@ -71,12 +66,13 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
           reset_password: Type.Optional(Type.Boolean()),
           force_random_password: Type.Optional(Type.Boolean()),
         }, { examples: [{ email: 'ada@example.com', username: 'ada', name: 'Ada Lovelace', password: 'correct-horse-battery' }] }),
+        response: { 201: Ref(UserJson), ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
       requireAdmin(request);
       const { email, username, name, password, admin, external } = request.body;
-      const user = unwrap(await createUser(ctx.database.db, { email, username, name, password, admin, external }, nowIso(ctx)));
+      const user = unwrap(await createUser(ctx, { email, username, name, password, admin, external }));
       return reply.code(201).send(toUserJson(user, externalUrl, { self: false, forAdmin: true }));
     },
   );
@@ -94,6 +90,7 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
           scopes: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
           expires_at: Type.Optional(DateString('Expiry date (midnight UTC); defaults to the maximum lifetime')),
         }, { examples: [{ name: 'ci', scopes: ['api'], expires_at: '2027-01-31' }] }),
+        response: { 201: Ref(PersonalAccessTokenWithTokenJson), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {

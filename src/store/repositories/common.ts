@@ -4,7 +4,6 @@ import type { Schema } from '../schema.js';
 /** A connection or an open transaction: repositories work inside either. */
 export type Db = Kysely<Schema> | Transaction<Schema>;
 
-export const flag = (value: boolean): 0 | 1 => (value ? 1 : 0);
 
 /** PostgreSQL returns bigint counts as strings. */
 export const toCount = (value: string | number | bigint | null | undefined): number => Number(value ?? 0);
@@ -20,7 +19,7 @@ export const offsetOf = ({ page, perPage }: Page): number => (page - 1) * perPag
  * Ids are PostgreSQL `integer`s. A larger number names no record, and must not reach a query,
  * where PostgreSQL would refuse it with an error instead of finding nothing.
  */
-export const MAX_RECORD_ID = 2_147_483_647;
+const MAX_RECORD_ID = 2_147_483_647;
 export const isRecordId = (value: number): boolean => Number.isInteger(value) && value >= 1 && value <= MAX_RECORD_ID;
 
 /**

@@ -1,7 +1,7 @@
 import '../schema-lifecycle.js';
 import { sql, type Insertable, type Updateable } from 'kysely';
 import { unsentColumnsFor, LEDGER_COLUMN, type NoticeKind } from '../../domain/expiry-notices.js';
-import { type ExpiryNoticeRow, type ExpiryNoticesTable, type MailOutboxRow, type OutboxStatus, type WebhookDeliveryRow, type WebHookRow, type WebHooksTable, type WebhookDeliveriesTable } from '../schema-lifecycle.js';
+import { type ExpiryNoticeRow, type ExpiryNoticesTable, type MailOutboxRow, type MailOutboxTable, type OutboxStatus, type WebhookDeliveryRow, type WebHookRow, type WebHooksTable, type WebhookDeliveriesTable } from '../schema-lifecycle.js';
 import { type TokenRow, type UserRow } from '../schema.js';
 import { type Db, toCount, offsetOf, type Page } from './common.js';
 import { type RetentionCutoff } from '../../domain/retention.js';
@@ -149,10 +149,8 @@ export async function markRowFailedAttempt(
     .execute();
 }
 
-/** Gives a claimed row back untried (the run stopped before reaching it). */
-export async function releaseRow(db: Db, table: OutboxTable, id: number, now: string) {
-  await db.updateTable(as(table)).set({ claimed_until: null, updated_at: now }).where('id', '=', id).where('status', '=', 'queued').execute();
-}
+export const insertOutboxMail = (db: Db, mail: Insertable<MailOutboxTable>): Promise<MailOutboxRow> =>
+  db.insertInto('mail_outbox').values(mail).returningAll().executeTakeFirstOrThrow();
 
 export interface QueueState {
   queued: number;
@@ -242,7 +240,7 @@ function botsWithoutRecentTokens(db: Db, cutoff: RetentionCutoff) {
 }
 
 /**
- * GITLAB-BEHAVIOR §4.5: bot users none of whose tokens is active, or became inactive on or after
+ * §4.5: bot users none of whose tokens is active, or became inactive on or after
  * the cut-off; a bot without any token qualifies too. Walked by id in batches.
  */
 export const findRemovableBots = (db: Db, cutoff: RetentionCutoff, afterId: number, limit: number): Promise<UserRow[]> =>

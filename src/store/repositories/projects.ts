@@ -15,6 +15,12 @@ export const insertProject = (db: Db, project: Omit<ProjectRow, 'id'>): Promise<
 
 export const deleteProject = (db: Db, id: number) => db.deleteFrom('projects').where('id', '=', id).execute();
 
+/**
+ * Records activity on the project (its updated_at). Inside a transaction on PostgreSQL it also
+ * locks the project's row until commit, which serialises the numbering of its issues.
+ */
+export const touchProject = (db: Db, id: number, now: string) => db.updateTable('projects').set({ updated_at: now }).where('id', '=', id).execute();
+
 export const findProjectsInGroups = async (db: Db, groupIds: number[]): Promise<ProjectRow[]> =>
   groupIds.length === 0 ? [] : db.selectFrom('projects').selectAll().where('group_id', 'in', groupIds).orderBy('id').execute();
 
@@ -45,7 +51,7 @@ export async function listIssues(db: Db, projectId: number, page: Page): Promise
   return { rows, total: toCount(count.n as number) };
 }
 
-/** Contributions of a removed user move to the ghost user, never deleted (seeds: bot users). */
+/** Contributions of a removed user move to the ghost user, never deleted (GitLab: bot users). */
 export const reassignIssuesAuthor = (db: Db, fromUserId: number, toUserId: number) =>
   db.updateTable('issues').set({ author_id: toUserId }).where('author_id', '=', fromUserId).execute();
 

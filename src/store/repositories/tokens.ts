@@ -1,6 +1,8 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { escapeLike, parseNameSearch } from '../../domain/search.js';
-import { type NewTokenRow, type Schema, type TokenRow } from '../schema.js';
+import type { Database } from '../database.js';
+import { type NewTokenRow, type Schema, type TokenRow, type UserRow } from '../schema.js';
 import { offsetOf, toCount, type Db, type Page } from './common.js';
 
 export const findTokenById = (db: Db, id: number): Promise<TokenRow | undefined> =>
@@ -27,7 +29,7 @@ export async function revokeTokenIfActive(db: Db, id: number, now: string): Prom
 }
 
 /**
- * Reuse detection (GITLAB-BEHAVIOR §4.3): revokes every not-yet-revoked token that descends from
+ * Reuse detection (§4.3): revokes every not-yet-revoked token that descends from
  * `tokenId` through rotations. Returns the ids it revoked.
  */
 export async function revokeDescendants(db: Db, tokenId: number, now: string): Promise<number[]> {
@@ -59,7 +61,7 @@ export const updateTokenUsage = (db: Db, id: number, lastUsedAt: string, lastUse
 
 export type TokenState = 'active' | 'inactive';
 
-export const TOKEN_SORTS = {
+const TOKEN_SORTS = {
   name_asc: ['name', 'asc'],
   name_desc: ['name', 'desc'],
   created_asc: ['created_at', 'asc'],
@@ -80,7 +82,7 @@ export const TOKEN_SORTS = {
 } as const satisfies Record<string, readonly [keyof TokenRow, 'asc' | 'desc']>;
 export type TokenSort = keyof typeof TOKEN_SORTS;
 
-/** The filters of PersonalAccessTokensFinder (GITLAB-BEHAVIOR §2.1); all optional. */
+/** The filters of PersonalAccessTokensFinder (§2.1); all optional. */
 export interface TokenFilters {
   /** Whose tokens: these users', or everyone's (an administrator's unfiltered list). */
   userIds: number[] | 'all';
@@ -146,7 +148,7 @@ export interface GroupBot {
 }
 
 /**
- * The bots of a group are the bot users among its direct members (GITLAB-BEHAVIOR §9 #13): a
+ * The bots of a group are the bot users among its direct members (§9 #13): a
  * subgroup does not list its parent's tokens, nor a parent its subgroups'.
  */
 export const findGroupBots = (db: Db, groupId: number): Promise<GroupBot[]> =>
@@ -186,3 +188,84 @@ export async function findGroupBotToken(db: Db, groupId: number, tokenId: number
 /** Rotation renews the bot's membership for good (GitLab sets the member's expires_at to nil). */
 export const clearMembershipExpiry = (db: Db, userId: number, now: string) =>
   db.updateTable('members').set({ expires_at: null, updated_at: now }).where('user_id', '=', userId).where('expires_at', 'is not', null).execute();
+
+/** The token columns authentication needs, with its user, from one lookup by digest. */
+export interface AuthenticatedToken {
+  id: number;
+  userId: number;
+  name: string;
+  scopes: string[];
+  expiresAt: string | null;
+  revoked: boolean;
+  lastUsedAt: string | null;
+  lastUsedIps: string[];
+  impersonation: boolean;
+}
+
+export interface TokenWithUser {
+  token: AuthenticatedToken;
+  user: UserRow;
+}
+
+export interface TokenLookup {
+  byDigest(digest: string): Promise<TokenWithUser | undefined>;
+}
+
+const LOOKUP_SQL = `
+  select t.id as t_id, t.name as t_name, t.scopes as t_scopes, t.expires_at as t_expires_at, t.revoked as t_revoked,
+         t.last_used_at as t_last_used_at, t.last_used_ips as t_last_used_ips, t.impersonation as t_impersonation,
+         u.id, u.username, u.email, u.name, u.state, u.is_admin, u.external, u.user_type, u.bot_namespace_id,
+         u.password_digest, u.created_at, u.updated_at
+  from personal_access_tokens t join users u on u.id = t.user_id
+  where t.token_digest = `;
+
+type LookupRow = UserRow & {
+  t_id: number;
+  t_name: string;
+  t_scopes: string;
+  t_expires_at: string | null;
+  t_revoked: number;
+  t_last_used_at: string | null;
+  t_last_used_ips: string;
+  t_impersonation: number;
+};
+
+function toTokenWithUser(row: LookupRow | undefined): TokenWithUser | undefined {
+  if (!row) return undefined;
+  const { t_id, t_name, t_scopes, t_expires_at, t_revoked, t_last_used_at, t_last_used_ips, t_impersonation, ...user } = row;
+  return {
+    token: {
+      id: Number(t_id),
+      userId: Number(user.id),
+      name: t_name,
+      scopes: JSON.parse(t_scopes) as string[],
+      expiresAt: t_expires_at,
+      revoked: Number(t_revoked) === 1,
+      lastUsedAt: t_last_used_at,
+      lastUsedIps: JSON.parse(t_last_used_ips) as string[],
+      impersonation: Number(t_impersonation) === 1,
+    },
+    user: user as UserRow,
+  };
+}
+
+/**
+ * The hot path's one query (authentication by token digest), prepared once (better-sqlite3 `prepare`, a named query on pg) rather
+ * than compiled by the query builder per request.
+ */
+export function createTokenLookup(database: Database): TokenLookup {
+  if (database.sqlite) {
+    // A connection of its own: the writer's may be inside a transaction that has not committed
+    // (a rotation that may yet roll back), and authentication must only see committed rows.
+    const reader = database.openSqliteReader?.() ?? database.sqlite;
+    const statement: BetterSqlite3.Statement<[string], LookupRow> = reader.prepare(`${LOOKUP_SQL}?`);
+    return { byDigest: async (digest) => toTokenWithUser(statement.get(digest)) };
+  }
+  const pool = database.pool!;
+  return {
+    byDigest: async (digest) => {
+      const result = await pool.query<LookupRow>({ name: 'tollgate_token_by_digest', text: `${LOOKUP_SQL}$1`, values: [digest] });
+      return toTokenWithUser(result.rows[0]);
+    },
+  };
+}

@@ -7,6 +7,13 @@ import { type SessionsTable } from '../schema-sessions.js';
 export const findUserById = (db: Db, id: number): Promise<UserRow | undefined> =>
   db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 
+export const findUsersByIds = async (db: Db, ids: number[]): Promise<UserRow[]> =>
+  ids.length === 0 ? [] : db.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+
+/** The bot users of access tokens of these groups. */
+export const findBotIdsOfGroups = async (db: Db, groupIds: number[]): Promise<number[]> =>
+  groupIds.length === 0 ? [] : (await db.selectFrom('users').select('id').where('bot_namespace_id', 'in', groupIds).execute()).map((row) => row.id);
+
 export const findUserByUsername = (db: Db, username: string): Promise<UserRow | undefined> =>
   db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
 

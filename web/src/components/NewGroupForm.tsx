@@ -13,18 +13,8 @@ const suggestPath = (name: string) =>
     .replace(/[^a-z0-9_.-]+/g, '-')
     .replace(/^[-.]+|-+$/g, '');
 
-/**
- * Which field a server message is about, and the message in words: GitLab writes some as
- * "Failed to save group {:path=>["has already been taken"]}".
- */
-function fieldError(reason: string): { field: 'name' | 'path' | 'visibility' | null; text: string } {
-  const railsStyle = /\{:(\w+)=>\["(.+?)"\]/.exec(reason);
-  const text = railsStyle ? `${railsStyle[1]!.charAt(0).toUpperCase()}${railsStyle[1]!.slice(1)} ${railsStyle[2]!}` : reason;
-  if (/^path\b/i.test(text)) return { field: 'path', text };
-  if (/^name\b/i.test(text)) return { field: 'name', text };
-  if (/visibility/i.test(text)) return { field: 'visibility', text };
-  return { field: null, text };
-}
+/** The form's element for each field the server names in a refusal. */
+const FIELD_IDS: Record<string, string> = { name: 'name', path: 'path', visibility: 'visibility' };
 
 export function NewGroupForm({ parent, onCreated, onCancel }: { parent?: Group; onCreated(group: Group): void; onCancel(): void }) {
   const form = useRef<HTMLFormElement>(null);
@@ -47,8 +37,7 @@ export function NewGroupForm({ parent, onCreated, onCancel }: { parent?: Group; 
     try {
       onCreated(await api.post<Group>('/groups', { name, path: shownPath, visibility, ...(parent ? { parent_id: parent.id } : {}) }));
     } catch (error) {
-      const { field, text } = fieldError(toApiError(error).reason);
-      showServerError(target, field, text, setErrors, setFailure);
+      showServerError(target, toApiError(error), FIELD_IDS, setErrors, setFailure);
       setPending(false);
     }
   };

@@ -11,15 +11,14 @@ const DEFAULT_EXPIRY_DAYS = 30;
 const MAX_EXPIRY_DAYS = 400;
 const SCOPES_ERROR_ID = 'scopes';
 
-/** Which field a server message is about: GitLab's messages name it ("Expires at must be before …"). */
-function fieldOf(reason: string): string | null {
-  if (/expires/i.test(reason)) return 'token-expires-at';
-  if (/scope/i.test(reason)) return SCOPES_ERROR_ID;
-  if (/access.level|role/i.test(reason)) return 'token-access-level';
-  if (/description/i.test(reason)) return 'token-description';
-  if (/^name\b/i.test(reason)) return 'token-name';
-  return null;
-}
+/** The form's element for each field the server names in a refusal. */
+const FIELD_IDS: Record<string, string> = {
+  name: 'token-name',
+  description: 'token-description',
+  expires_at: 'token-expires-at',
+  access_level: 'token-access-level',
+  scopes: SCOPES_ERROR_ID,
+};
 
 interface TokenFormProps {
   group: Group;
@@ -61,8 +60,7 @@ export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProp
       });
       onCreated(created);
     } catch (error) {
-      const reason = toApiError(error).reason;
-      showServerError(target, fieldOf(reason), reason, setErrors, setFailure);
+      showServerError(target, toApiError(error), FIELD_IDS, setErrors, setFailure);
       setPending(false);
     }
   };

@@ -1,3 +1,4 @@
+import type { ApiError } from '../api';
 import { useEffect, useRef, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 
 /** ids of the hint and the error, for aria-describedby. */
@@ -131,26 +132,31 @@ export function validateForm(form: HTMLFormElement): Record<string, string> {
   return errors;
 }
 
-/** Moves focus to the first field that has an error (by field id). */
 /**
- * A server refusal where it belongs: next to the field it concerns, which takes the focus, or
- * above the form when it concerns no field.
+ * Shows a refusal beside the fields the server named (`fieldIds` maps its field names to the
+ * form's element ids), or above the form when it names none of them.
  */
 export function showServerError(
   form: HTMLFormElement,
-  field: string | null,
-  text: string,
+  error: ApiError,
+  fieldIds: Record<string, string>,
   setErrors: (errors: Record<string, string>) => void,
   setFailure: (text: string) => void,
 ): void {
-  if (field) {
-    setErrors({ [field]: text });
-    focusFirstError(form, { [field]: text });
+  const found: Record<string, string> = {};
+  for (const { field, message } of error.fields) {
+    const id = fieldIds[field];
+    if (id) found[id] = found[id] ? `${found[id]}, ${message}` : message;
+  }
+  if (Object.keys(found).length > 0) {
+    setErrors(found);
+    focusFirstError(form, found);
   } else {
-    setFailure(text);
+    setFailure(error.reason);
   }
 }
 
+/** Moves focus to the first field that has an error (by field id). */
 export function focusFirstError(form: HTMLFormElement | null, errors: Record<string, string | undefined>): void {
   if (!form) return;
   for (const element of Array.from(form.elements)) {

@@ -6,8 +6,7 @@ import { NewTokenPanel } from '../components/NewTokenPanel';
 import { TokenForm } from '../components/TokenForm';
 import { TokenTable } from '../components/TokenTable';
 import { Notice, PageHeading } from '../components/fields';
-import { OWNER } from '../format';
-import { useGroupRole, useLoad, usePaged, useSession, useTitle, type Paged } from '../hooks';
+import { useGroupAbilities, useLoad, usePaged, useSession, useTitle, type Paged } from '../hooks';
 import { groupUrl, Link } from '../router';
 import { useGroup } from './Group';
 
@@ -15,16 +14,16 @@ import { useGroup } from './Group';
 export function AccessTokensPage({ fullPath }: { fullPath: string }) {
   const { user } = useSession();
   const group = useGroup(fullPath);
-  const role = useGroupRole(group.data, user);
+  const abilities = useGroupAbilities(group.data, user);
   useTitle('Access tokens', group.data?.name ?? fullPath);
-  const isOwner = role !== undefined && role >= OWNER;
+  const isOwner = abilities?.read_resource_access_tokens ?? false;
   return (
     <main id="main">
       <GroupHeader group={group.data} fullPath={fullPath} current="settings/access_tokens" isOwner={isOwner} />
       <PageHeading>Group access tokens</PageHeading>
       {group.error ? <Notice kind="error">{group.error.status === 404 ? `Group ${fullPath} was not found, or you cannot see it.` : group.error.reason}</Notice> : null}
-      {group.data && role !== undefined && !isOwner ? <RoleRequired what="view and manage its access tokens" /> : null}
-      {group.data && isOwner ? <TokenManager group={group.data} role={role} /> : null}
+      {group.data && abilities && !isOwner ? <RoleRequired what="view and manage its access tokens" /> : null}
+      {group.data && abilities && isOwner ? <TokenManager group={group.data} maxRole={abilities.access_level} /> : null}
     </main>
   );
 }
@@ -41,7 +40,7 @@ function useCreationAllowed(group: Group): boolean | undefined {
 type Slot = { kind: 'intro' } | { kind: 'form' } | { kind: 'token'; token: string };
 type Pending = { action: 'rotate' | 'revoke'; token: AccessToken } | null;
 
-function TokenManager({ group, role }: { group: Group; role: number }) {
+function TokenManager({ group, maxRole }: { group: Group; maxRole: number }) {
   const base = `${groupApiPath(group.full_path)}/access_tokens`;
   const active = usePaged<AccessToken>(`${base}?state=active`);
   const inactive = usePaged<AccessToken>(`${base}?state=inactive`);
@@ -97,7 +96,7 @@ function TokenManager({ group, role }: { group: Group; role: number }) {
       {/* Always as tall as a new token needs (CSS), so a token appearing here never pushes the tables down. */}
       <div className="token-slot">
         {slot.kind === 'form' && canCreate ? (
-          <TokenForm group={group} maxRole={role} onCreated={showToken} onCancel={() => setSlot({ kind: 'intro' })} />
+          <TokenForm group={group} maxRole={maxRole} onCreated={showToken} onCancel={() => setSlot({ kind: 'intro' })} />
         ) : slot.kind === 'token' ? (
           <NewTokenPanel token={slot.token} />
         ) : creationAllowed === false ? (

@@ -19,25 +19,6 @@ const NUMBER_KEYS: Key[] = ['max_personal_access_token_lifetime', 'git_auth_ban_
 const BOOLEAN_KEYS: Key[] = ['require_personal_access_token_expiry', 'git_auth_ban_enabled'];
 const ALL_KEYS: Key[] = [...NUMBER_KEYS, ...BOOLEAN_KEYS, 'personal_access_token_prefix', 'inactive_resource_access_tokens_delete_after_days', 'token_reuse_detection'];
 
-const humanize = (key: string) => key.charAt(0).toUpperCase() + key.slice(1).replace(/_/g, ' ');
-
-/**
- * The server joins one message per bad setting, each starting with the setting's name
- * ("Max personal access token lifetime must be …"): cut the text at those names.
- */
-export function errorsBySetting(reason: string): { fields: Partial<Record<Key, string>>; rest: string | null } {
-  const found = ALL_KEYS.flatMap((key) => {
-    const at = [reason.indexOf(humanize(key)), reason.indexOf(key)].filter((i) => i >= 0);
-    return at.length ? [{ key, at: Math.min(...at) }] : [];
-  }).sort((a, b) => a.at - b.at);
-  if (found.length === 0) return { fields: {}, rest: reason };
-  const fields: Partial<Record<Key, string>> = {};
-  found.forEach(({ key, at }, i) => {
-    fields[key] = reason.slice(at, found[i + 1]?.at ?? reason.length).replace(/,\s*$/, '');
-  });
-  return { fields, rest: null };
-}
-
 export function AdminSettingsPage() {
   const { user } = useSession();
   useTitle('Settings', 'Admin area');
@@ -95,9 +76,11 @@ function SettingsForm({ initial }: { initial: InstanceSettings }) {
       await api.put<InstanceSettings>('/application/settings', body);
       setSaved('Application settings saved successfully.');
     } catch (error) {
-      const { fields, rest } = errorsBySetting(toApiError(error).reason);
+      // Each field's element id is the setting's key, as the server names it.
+      const refusal = toApiError(error);
+      const fields = Object.fromEntries(refusal.fields.filter(({ field }) => (ALL_KEYS as string[]).includes(field)).map(({ field, message }) => [field, message]));
       setErrors(fields);
-      setFailure(rest);
+      setFailure(Object.keys(fields).length > 0 ? null : refusal.reason);
       focusFirstError(form, fields);
     } finally {
       setPending(false);

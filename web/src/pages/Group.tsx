@@ -3,12 +3,10 @@ import { api, groupApiPath, type Group, type Project } from '../api';
 import { GroupHeader } from '../components/GroupHeader';
 import { NewGroupForm } from '../components/NewGroupForm';
 import { Notice, PageHeading } from '../components/fields';
-import { OWNER, roleName } from '../format';
-import { useGroupRole, useLoad, usePaged, useSession, useTitle } from '../hooks';
+import { roleName } from '../format';
+import { useGroupAbilities, useLoad, usePaged, useSession, useTitle } from '../hooks';
 import { groupUrl, navigate } from '../router';
 import { GroupList } from './Groups';
-
-const MAINTAINER = 40;
 
 /** Loads a group by its full path; shared by every group page. */
 export function useGroup(fullPath: string) {
@@ -18,7 +16,7 @@ export function useGroup(fullPath: string) {
 export function GroupPage({ fullPath }: { fullPath: string }) {
   const { user } = useSession();
   const group = useGroup(fullPath);
-  const role = useGroupRole(group.data, user);
+  const abilities = useGroupAbilities(group.data, user);
   useTitle(group.data?.name ?? fullPath);
   const subgroups = usePaged<Group>(`${groupApiPath(fullPath)}/subgroups`);
   const projects = usePaged<Project>(`${groupApiPath(fullPath)}/projects`);
@@ -26,10 +24,10 @@ export function GroupPage({ fullPath }: { fullPath: string }) {
 
   return (
     <main id="main">
-      <GroupHeader group={group.data} fullPath={fullPath} current="overview" isOwner={role !== undefined && role >= OWNER} />
+      <GroupHeader group={group.data} fullPath={fullPath} current="overview" isOwner={abilities?.admin_group ?? false} />
       <div className="page-header">
         <PageHeading>{group.data?.name ?? fullPath}</PageHeading>
-        {group.data && role !== undefined && role >= MAINTAINER && !creating ? (
+        {group.data && abilities?.create_subgroup && !creating ? (
           <button type="button" className="button" onClick={() => setCreating(true)}>
             New subgroup
           </button>
@@ -41,7 +39,7 @@ export function GroupPage({ fullPath }: { fullPath: string }) {
       {group.data ? (
         <p className="muted">
           <span className="mono">{group.data.full_path}</span> · <span className="badge">{group.data.visibility}</span>
-          {role ? ` · Your role: ${roleName(role)}` : ''}
+          {abilities?.access_level ? ` · Your role: ${roleName(abilities.access_level)}` : ''}
           {group.data.description ? <span className="block">{group.data.description}</span> : null}
         </p>
       ) : null}

@@ -2,24 +2,23 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, groupApiPath, type Group } from '../api';
 import { GroupHeader, RoleRequired } from '../components/GroupHeader';
 import { CheckboxField, Notice, PageHeading } from '../components/fields';
-import { OWNER } from '../format';
-import { toApiError, useGroupRole, useSession, useTitle } from '../hooks';
+import { toApiError, useGroupAbilities, useSession, useTitle } from '../hooks';
 import { groupUrl, Link } from '../router';
 import { useGroup } from './Group';
 
-/** Group > Settings > General: the token settings of GITLAB-BEHAVIOR §6. */
+/** Group > Settings > General: the token settings of §6. */
 export function GroupSettingsPage({ fullPath }: { fullPath: string }) {
   const { user } = useSession();
   const group = useGroup(fullPath);
-  const role = useGroupRole(group.data, user);
+  const abilities = useGroupAbilities(group.data, user);
   useTitle('General settings', group.data?.name ?? fullPath);
-  const isOwner = role !== undefined && role >= OWNER;
+  const isOwner = abilities?.admin_group ?? false;
   return (
     <main id="main">
       <GroupHeader group={group.data} fullPath={fullPath} current="edit" isOwner={isOwner} />
       <PageHeading>General settings</PageHeading>
       {group.error ? <Notice kind="error">{group.error.status === 404 ? `Group ${fullPath} was not found, or you cannot see it.` : group.error.reason}</Notice> : null}
-      {group.data && role !== undefined && !isOwner ? <RoleRequired what="change its settings" /> : null}
+      {group.data && abilities && !isOwner ? <RoleRequired what="change its settings" /> : null}
       {group.data && isOwner ? <SettingsForm key={group.data.id} group={group.data} onSaved={group.reload} /> : null}
     </main>
   );
