@@ -104,10 +104,12 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
 const MIGRATION_ATTEMPTS = 20;
 const UNDEFINED_SCHEMA = '3F000';
 const UNDEFINED_TABLE = '42P01';
+// A column dropped or added meanwhile: `column "sent_at" of relation "mail_outbox" does not exist`.
+const UNDEFINED_COLUMN = '42703';
 
 function isDroppedElsewhere(error: unknown, ours: string | undefined): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (code !== UNDEFINED_SCHEMA && code !== UNDEFINED_TABLE) return false;
+  if (code !== UNDEFINED_SCHEMA && code !== UNDEFINED_TABLE && code !== UNDEFINED_COLUMN) return false;
   return ours === undefined || !String(message).includes(`"${ours}`);
 }
 

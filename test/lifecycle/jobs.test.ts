@@ -44,7 +44,11 @@ describe.each(TEST_DIALECTS)('scheduler and console (%s)', (dialect) => {
     try {
       await enqueueMail(h.ctx.database.db, { recipient: 'scheduled@example.com', subject: 'On time', text: 'x', html: '<p>x</p>' }, h.clock.now().toISOString(), 'tollgate.test');
       await vi.waitFor(() => expect(peer.received.map((m) => m.to)).toEqual([['scheduled@example.com']]), { timeout: 15_000, interval: 200 });
-      expect(logged).toContainEqual(expect.objectContaining({ job: 'mail-delivery', report: expect.objectContaining({ sent: 1 }) }));
+      // The run logs its report once it has finished, a moment after the SMTP peer has the message.
+      await vi.waitFor(() => expect(logged).toContainEqual(expect.objectContaining({ job: 'mail-delivery', report: expect.objectContaining({ sent: 1 }) })), {
+        timeout: 5_000,
+        interval: 50,
+      });
     } finally {
       await scheduler.stop();
       await peer.close();

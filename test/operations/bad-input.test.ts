@@ -9,7 +9,7 @@ import { client, createHarness, type Harness, type Response } from '../support/h
  * parameters, query parameters and body fields, and a hostile body as a whole. No answer may be
  * a 500; every refusal is a 4xx in GitLab's shape ({"message"} or {"error"}) and writes nothing.
  */
-const PLATFORM_TAGS = new Set(['metadata', 'users', 'personal access tokens', 'groups', 'group members', 'projects', 'issues', 'application settings']);
+const PLATFORM_TAGS = new Set(['metadata', 'users', 'personal access tokens', 'groups', 'group members', 'projects', 'project members', 'issues', 'application settings']);
 
 interface JsonSchema {
   type?: string | string[];
@@ -61,6 +61,9 @@ const HOSTILE_QUERY = (schema: JsonSchema): string[] =>
 const HOSTILE_FIELDS: unknown[] = [null, true, 12345678901234567890, -1, 1.5, '', LONG, 'nul\u0000byte', {}, [], [{}], ['x', LONG], "' or 1=1 --"];
 const HOSTILE_BODIES: string[] = ['{"unterminated":', 'null', '[]', '"text"', '123', '['.repeat(10000) + ']'.repeat(10000), '{"__proto__":{"isAdmin":true}}'];
 
+/** Each sweep sends every route of the OpenAPI document its cases: its time grows with the API. */
+const SWEEP_TIMEOUT_MS = 120_000;
+
 describe.each(TEST_DIALECTS)('hostile input on every platform route (%s)', (dialect) => {
   let h: Harness;
   let adminToken: string;
@@ -94,6 +97,8 @@ describe.each(TEST_DIALECTS)('hostile input on every platform route (%s)', (dial
       'POST /api/v4/groups': { name: 'Fuzz', path: 'fuzz-group' },
       'POST /api/v4/groups/{id}/members': { user_id: candidate.id, access_level: 30 },
       'PUT /api/v4/groups/{id}/members/{user_id}': { access_level: 30 },
+      'POST /api/v4/projects/{id}/members': { user_id: candidate.id, access_level: 30 },
+      'PUT /api/v4/projects/{id}/members/{user_id}': { access_level: 30 },
       'POST /api/v4/projects': { name: 'Fuzz', namespace_id: group.id },
       'POST /api/v4/projects/{id}/issues': { title: 'Fuzz' },
     });
@@ -183,4 +188,4 @@ describe.each(TEST_DIALECTS)('hostile input on every platform route (%s)', (dial
       if (op.body?.required?.length) expect(empty.json(), `${op.method} ${op.path}`).toEqual({ error: `${op.body.required[0]} is missing` });
     }
   });
-});
+}, SWEEP_TIMEOUT_MS);
