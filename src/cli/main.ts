@@ -6,7 +6,7 @@ import { instanceSettings, updateSettings } from '../services/settings.js';
 import { createUser, userByUsername } from '../services/users.js';
 import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { CliError, isoDateOption, out, scopeList, showGeneratedRootPassword, valueOf, withRuntime } from './common.js';
-import { registerGroupTokenCommands } from './group-tokens.js';
+import { registerResourceTokenCommands } from './resource-tokens.js';
 import { registerJobCommands } from './jobs.js';
 import { migrateDatabase, openRuntime } from './runtime.js';
 
@@ -125,7 +125,8 @@ export function buildProgram(): Command {
     );
 
   registerJobCommands(program);
-  registerGroupTokenCommands(program);
+  registerResourceTokenCommands(program, 'group');
+  registerResourceTokenCommands(program, 'project');
   return program;
 }
 

@@ -16,6 +16,7 @@ export type FailureKind =
   | 'conflict' // 409 {"message":"<reason>"}
   | 'unsupported_media_type' // 415 {"message":"415 Unsupported Media Type[ - <reason>]"}
   | 'unprocessable' // 422 {"message":{"<field>":["<reason>"]}}
+  | 'invalid_record' // 400 {"message":{"<field>":["<reason>"]}} (a model's errors, answered as 400)
   | 'too_many_requests'; // 429 {"message":"429 Too Many Requests - <reason>"}
 
 interface Entry {
@@ -53,6 +54,8 @@ export const ERRORS = {
   issue_not_found: { kind: 'not_found', message: 'Issue' },
   /** GitLab's resource name in this API's 404s: `404 group Access Token Not Found`. */
   access_token_not_found: { kind: 'not_found', message: 'group Access Token' },
+  /** §10: the same with the project's lower-case resource name. */
+  project_access_token_not_found: { kind: 'not_found', message: 'project Access Token' },
 
   // Input
   invalid_parameter: { kind: 'invalid_parameter' },
@@ -69,16 +72,21 @@ export const ERRORS = {
   // Members
   role_above_own: { kind: 'forbidden', message: 'You cannot assign a role higher than your own', field: 'access_level' },
   bot_cannot_join: { kind: 'bad_request', message: 'Bot users of access tokens cannot be added to other groups or projects' },
+  /** §10: GitLab's member validation, as the projects members API answers it. */
+  project_bot_cannot_join: { kind: 'invalid_record', message: 'project bots cannot be added to other groups / projects', field: 'user_id' },
   member_exists: { kind: 'conflict', message: 'Member already exists' },
   last_owner: { kind: 'forbidden', message: 'A group must keep at least one Owner' },
 
   // Tokens
   token_creation_not_allowed: { kind: 'bad_request', message: 'User does not have permission to create group access token' },
+  project_token_creation_not_allowed: { kind: 'bad_request', message: 'User does not have permission to create project access token' },
   token_role_above_creator: { kind: 'bad_request', message: 'Access level of the token contains permissions not held by the creating user', field: 'access_level' },
   token_role_above_rotator: { kind: 'bad_request', message: 'Not eligible to rotate tokens with permissions not held by the user' },
   token_already_revoked: { kind: 'bad_request', message: 'Token already revoked' },
   token_revocation_not_allowed: { kind: 'bad_request' },
   scopes_unavailable: { kind: 'bad_request', message: 'Scopes can only contain available scopes', field: 'scopes' },
+  // Grape's `values:` check on POST /user/personal_access_tokens (k8s_proxy, self_rotate) for a token caller.
+  scopes_not_mintable: { kind: 'invalid_parameter', message: 'scopes does not have a valid value', field: 'scopes' },
   expires_at_invalid: { kind: 'bad_request', message: 'expires_at is invalid', field: 'expires_at' },
   expires_at_too_late: { kind: 'bad_request', field: 'expires_at' },
 } as const satisfies Record<string, Entry>;
@@ -141,11 +149,12 @@ export function gitLabAnswer(failure: Failure): { status: number; body: Record<s
       return { status: 409, body: { message: failure.message ?? '409 Conflict' } };
     case 'unsupported_media_type':
       return { status: 415, body: { message: withReason('415 Unsupported Media Type', failure.message) } };
-    case 'unprocessable': {
+    case 'unprocessable':
+    case 'invalid_record': {
       // GitLab's model errors by attribute: {"message":{"url":["is blocked: …"]}}.
       const byField: Record<string, string[]> = {};
       for (const { field, message } of failure.fields ?? []) (byField[field] ??= []).push(message);
-      return { status: 422, body: { message: byField } };
+      return { status: failure.kind === 'unprocessable' ? 422 : 400, body: { message: byField } };
     }
     case 'too_many_requests':
       return { status: 429, body: { message: withReason('429 Too Many Requests', failure.message) } };

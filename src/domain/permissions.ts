@@ -1,4 +1,5 @@
 import { AccessLevel, canAssignRole } from './access-levels.js';
+import type { ResourceKind } from './bot-users.js';
 
 /**
  * Who may do what (GitLab's policies, reduced to what Tollgate serves). Each rule takes the actor
@@ -42,6 +43,11 @@ export const canAdminGroup = (actor: Actor, memberLevel: number) => isOwner(acto
 /** Group members are managed by Owners; project members by Maintainers. */
 export const canManageMembers = (actor: Actor, sourceType: 'group' | 'project', memberLevel: number) =>
   effectiveLevel(actor, memberLevel) >= (sourceType === 'group' ? AccessLevel.OWNER : AccessLevel.MAINTAINER);
+/** Anyone may leave a group or project; removing someone else is for those who manage its members. */
+export const canRemoveMember = (actor: Actor, sourceType: 'group' | 'project', memberLevel: number, userId: number) =>
+  userId === actor.id || canManageMembers(actor, sourceType, memberLevel);
+/** §10: the membership of an access token's bot goes with its token, never through the members API (403). */
+export const isRemovableMembership = (memberType: Actor['userType']) => memberType !== 'project_bot';
 
 /** Private code needs Reporter; public and internal code follows read access. */
 export function canDownloadCode(actor: Actor | null, visibility: Visibility, memberLevel: number): boolean {
@@ -55,15 +61,30 @@ export const canPushCode = (actor: Actor, memberLevel: number) => effectiveLevel
 export const canCreateIssue = (actor: Actor | null, visibility: Visibility, memberLevel: number) =>
   actor !== null && canRead(actor, visibility, memberLevel);
 
-/** §2.0: read_resource_access_tokens (list, get, revoke): Owners and admins, bots that are Owners included. */
-export const canReadGroupAccessTokens = (actor: Actor, memberLevel: number) => isOwner(actor, memberLevel);
+/**
+ * Who manages a resource's access tokens: a group's Owners (§2.0), a project's Maintainers and
+ * Owners (§10, GitLab's `admin_project`); admins everywhere, bots of that role included.
+ */
+const TOKEN_MANAGER_LEVEL: Record<ResourceKind, number> = { group: AccessLevel.OWNER, project: AccessLevel.MAINTAINER };
+
+/** read_resource_access_tokens (list, get, revoke). */
+export const canReadResourceAccessTokens = (kind: ResourceKind, actor: Actor, memberLevel: number) =>
+  effectiveLevel(actor, memberLevel) >= TOKEN_MANAGER_LEVEL[kind];
 
 /**
  * create_resource_access_tokens / manage_resource_access_tokens: read ability, creation allowed
- * by the top-level group, and never for a bot (a group access token cannot mint tokens).
+ * by the top-level group, and never for a bot (an access token cannot mint tokens).
  */
+export const canManageResourceAccessTokens = (kind: ResourceKind, actor: Actor, memberLevel: number, creationAllowed: boolean) =>
+  canReadResourceAccessTokens(kind, actor, memberLevel) && creationAllowed && actor.userType !== 'project_bot';
+
+/** read_group_audit_events / read_project_audit_events: the same roles as the tokens they record. */
+export const canReadAuditEvents = (kind: ResourceKind, actor: Actor, memberLevel: number) => canReadResourceAccessTokens(kind, actor, memberLevel);
+
+/** §2.0: Owners and admins, bots that are Owners included. */
+export const canReadGroupAccessTokens = (actor: Actor, memberLevel: number) => canReadResourceAccessTokens('group', actor, memberLevel);
 export const canManageGroupAccessTokens = (actor: Actor, memberLevel: number, creationAllowed: boolean) =>
-  canReadGroupAccessTokens(actor, memberLevel) && creationAllowed && actor.userType !== 'project_bot';
+  canManageResourceAccessTokens('group', actor, memberLevel, creationAllowed);
 
 /**
  * T8: a token's role never exceeds the role of whoever grants it (creation) or renews it
@@ -107,6 +128,26 @@ export function groupAbilities(actor: Actor | null, memberLevel: number, tokenCr
     create_projects: canCreateProject(actor, memberLevel),
     read_resource_access_tokens: canReadGroupAccessTokens(actor, memberLevel),
     create_resource_access_token: canManageTokens,
+    access_level: effectiveLevel(actor, memberLevel),
+  };
+}
+
+/** What the caller may do on a project (GitLab's ProjectPolicy, §10), for the web UI, as groupAbilities. */
+export interface ProjectAbilities {
+  /** Project settings (GitLab's `admin_project`): Maintainers and above. */
+  admin_project: boolean;
+  read_resource_access_tokens: boolean;
+  create_resource_access_token: boolean;
+  /** The caller's effective role: the highest of the project membership and the groups above, administrators as Owner; the highest role they may give a token (T8). */
+  access_level: number;
+}
+
+export function projectAbilities(actor: Actor | null, memberLevel: number, tokenCreationAllowed: boolean): ProjectAbilities {
+  if (!actor) return { admin_project: false, read_resource_access_tokens: false, create_resource_access_token: false, access_level: 0 };
+  return {
+    admin_project: effectiveLevel(actor, memberLevel) >= AccessLevel.MAINTAINER,
+    read_resource_access_tokens: canReadResourceAccessTokens('project', actor, memberLevel),
+    create_resource_access_token: canManageResourceAccessTokens('project', actor, memberLevel, tokenCreationAllowed),
     access_level: effectiveLevel(actor, memberLevel),
   };
 }

@@ -38,6 +38,41 @@ export const SCOPE_DESCRIPTIONS: Record<GroupAccessTokenScope, string> = {
   self_rotate: 'Grants permission to rotate this token using the personal access token API. Does not allow rotation of other tokens.',
 };
 
+/** The scopes only personal access tokens carry, described as GitLab's personal access token page does. */
+export const PERSONAL_ONLY_SCOPE_DESCRIPTIONS: Record<'read_user' | (typeof ADMIN_SCOPES)[number], string> = {
+  read_user: 'Grants read-only access to your profile through the /user API endpoint, which includes username, public email, and full name. Also grants access to read-only API endpoints under /users.',
+  sudo: 'Grants permission to perform API actions as any user in the system, when authenticated as an administrator.',
+  admin_mode: 'Grants permission to perform API actions as an administrator, when Admin Mode is enabled.',
+};
+
+/**
+ * GitLab's descriptions on the project and personal token pages, where they differ from the group
+ * page's (SCOPE_DESCRIPTIONS): what the token reaches is the project, or everything you can reach.
+ */
+export const SCOPE_DESCRIPTIONS_FOR: Record<'project' | 'personal', Partial<Record<string, string>>> = {
+  project: {
+    api: 'Grants complete read and write access to the scoped project API, including the container registry, the dependency proxy, and the package registry.',
+    read_api: 'Grants read access to the scoped project API, including the package registry.',
+    read_repository: 'Grants read access (pull) to the repository.',
+    write_repository: 'Grants read and write access (pull and push) to the repository.',
+    read_registry: 'Grants read access (pull) to container registry images if the project is private and authorization is required. Available only when the container registry is enabled.',
+    create_runner: 'Grants permission to create runners in the project.',
+    manage_runner: 'Grants permission to manage runners in the project.',
+    k8s_proxy: 'Grants permission to perform Kubernetes API calls using the agent for Kubernetes in the project.',
+  },
+  personal: {
+    api: 'Grants complete read and write access to the API, including all groups and projects, the container registry, the dependency proxy, and the package registry.',
+    read_api: 'Grants read access to the API, including all groups and projects, the container registry, and the package registry.',
+    read_repository: 'Grants read access (pull) to repositories on private projects using Git over HTTPS.',
+    write_repository: 'Grants read and write access (pull and push) to repositories on private projects using Git over HTTPS.',
+    read_registry: 'Grants read access (pull) to container registry images if a project is private and authorization is required. Available only when the container registry is enabled.',
+    create_runner: 'Grants permission to create runners.',
+    manage_runner: 'Grants permission to manage runners.',
+    k8s_proxy: 'Grants permission to perform Kubernetes API calls using the agent for Kubernetes.',
+    ...PERSONAL_ONLY_SCOPE_DESCRIPTIONS,
+  },
+};
+
 /**
  * The scopes that let a token call an API route (GitLab's API::API registration): `api` for every
  * method, `read_api` only for reads. Routes may add their own (self-rotation adds `self_rotate`).

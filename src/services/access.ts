@@ -26,6 +26,15 @@ export function inheritedLevel(group: Pick<GroupRow, 'traversal'>, levelByGroupI
   return traversalIds(group).reduce((max, id) => Math.max(max, levelByGroupId.get(id) ?? 0), 0);
 }
 
+/** The same rule as projectAccessLevel, over memberships already loaded (for lists). */
+export function loadedProjectLevel(
+  project: Pick<ProjectRow, 'id'>,
+  group: Pick<GroupRow, 'traversal'>,
+  levels: { groups: ReadonlyMap<number, number>; projects: ReadonlyMap<number, number> },
+): number {
+  return Math.max(inheritedLevel(group, levels.groups), levels.projects.get(project.id) ?? 0);
+}
+
 /** A user's direct roles, by group id and by project id. */
 export async function membershipLevels(db: Db, userId: number | undefined) {
   const groups = new Map<number, number>();

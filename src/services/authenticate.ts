@@ -2,10 +2,10 @@ import { isExpired } from '../domain/expiry.js';
 import { isWellFormedToken, tokenDigest } from '../domain/token-format.js';
 import { nextTokenUsage } from '../domain/token-usage.js';
 import { transaction } from '../store/database.js';
-import { findGroupById } from '../store/repositories/groups.js';
 import { revokeDescendants, updateTokenUsage, type AuthenticatedToken } from '../store/repositories/tokens.js';
 import { insertAuditEvent } from '../store/repositories/audit-events.js';
 import type { UserRow } from '../store/schema.js';
+import { botResourceEntity } from './audit.js';
 import { tokenCaller, type TokenAuthenticatedCaller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
@@ -56,13 +56,14 @@ async function detectReuse(ctx: ServiceContext, token: AuthenticatedToken, user:
   await transaction(ctx.database, async (trx) => {
     const revoked = await revokeDescendants(trx, token.id, now);
     if (revoked.length === 0) return;
-    const group = user.bot_namespace_id === null ? undefined : await findGroupById(trx, user.bot_namespace_id);
+    // A bot's reuse is recorded for its group or project (the token's resource), anyone else's for the user.
+    const resource = await botResourceEntity(trx, user);
     await insertAuditEvent(trx, {
       author_id: user.id,
       author_name: user.username,
-      entity_type: group ? 'Group' : 'User',
-      entity_id: group ? group.id : user.id,
-      entity_path: group ? group.full_path : user.username,
+      entity_type: resource ? resource.type : 'User',
+      entity_id: resource ? resource.id : user.id,
+      entity_path: resource ? resource.path : user.username,
       event_name: 'token_reuse_detected',
       target_type: 'PersonalAccessToken',
       target_id: token.id,

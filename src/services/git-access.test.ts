@@ -60,6 +60,20 @@ describe.each(TEST_DIALECTS)('authorizeGitRequest (%s)', (dialect) => {
     expect((await authorize(basic(token))).ok).toBe(true);
   });
 
+  it("a project member's role over Git is the highest of its direct project role and its inherited group roles", async () => {
+    const push = async (projectLevel: number, groupLevel: number | null) => {
+      const user = await makeUser(h);
+      await setRole(h, { project }, user, projectLevel);
+      if (groupLevel !== null) await setRole(h, { group }, user, groupLevel);
+      const { token } = await makePat(h, user, { scopes: ['write_repository'] });
+      return authorize(basic(token), { service: 'git-receive-pack' });
+    };
+    expect((await push(AccessLevel.DEVELOPER, null)).ok).toBe(true);
+    expect((await push(AccessLevel.DEVELOPER, AccessLevel.GUEST)).ok).toBe(true);
+    expect((await push(AccessLevel.GUEST, AccessLevel.DEVELOPER)).ok).toBe(true);
+    expect(await push(AccessLevel.GUEST, AccessLevel.REPORTER)).toEqual({ ok: false, status: 403, message: GIT_MESSAGES.pushCode });
+  });
+
   it('a project without a repository answers 404 "A repository for this project does not exist yet."', async () => {
     const bare = await makeProject(h, group, { visibility: 'internal' });
     const { token } = await makeGroupToken(h, group, { scopes: ['read_repository'] });

@@ -43,6 +43,27 @@ export async function createPersonalAccessToken(ctx: ServiceContext, input: NewP
   });
 }
 
+/**
+ * The scopes a token may give a token it creates for its own user: GitLab's
+ * POST /user/personal_access_tokens offers only these (`k8s_proxy`, and `self_rotate` since 18.x).
+ */
+export const TOKEN_MINTABLE_SCOPES: readonly string[] = ['k8s_proxy', 'self_rotate'];
+
+/**
+ * POST /user/personal_access_tokens: a token for the caller. Signed in with a browser session
+ * (the web UI's User Settings), any personal scope available to them, as GitLab's own settings
+ * page allows; authenticated with a token, only GitLab's TOKEN_MINTABLE_SCOPES, so that a token
+ * never mints a broader one (docs/api.md). Otherwise createPersonalAccessToken's rules.
+ */
+export async function createOwnPersonalAccessToken(
+  ctx: ServiceContext,
+  caller: Caller,
+  input: Omit<NewPersonalAccessToken, 'userId'>,
+): Promise<Result<IssuedToken>> {
+  if (caller.via !== 'session' && !input.scopes.every((scope) => TOKEN_MINTABLE_SCOPES.includes(scope))) return failure('scopes_not_mintable');
+  return createPersonalAccessToken(ctx, { ...input, userId: caller.id });
+}
+
 /** GET /personal_access_tokens: non-admins see only their own tokens; admins see everyone's, or one user's with `userId`. */
 export async function listPersonalAccessTokens(
   ctx: ServiceContext,

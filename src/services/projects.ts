@@ -1,15 +1,15 @@
 import { failure, invalidFields, type FieldError } from '../domain/errors.js';
-import { canCreateProject, canRead, type Actor, type Visibility } from '../domain/permissions.js';
+import { canCreateProject, canRead, projectAbilities, type Actor, type ProjectAbilities, type Visibility } from '../domain/permissions.js';
 import { ok, type Result } from '../domain/result.js';
 import { transaction } from '../store/database.js';
 import { type Db, isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 import { findGroupByFullPath, findGroupById, listAllGroups, traversalIds } from '../store/repositories/groups.js';
 import { findProjectById, findProjectInGroup, insertProject, listAllProjects } from '../store/repositories/projects.js';
 import type { GroupRow, ProjectRow } from '../store/schema.js';
-import { inheritedLevel, membershipLevels, projectAccessLevel } from './access.js';
+import { loadedProjectLevel, membershipLevels, projectAccessLevel } from './access.js';
 import type { Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
-import { groupFullNames, pathError, resolveGroup, visibilityError } from './groups.js';
+import { groupFullNames, pathError, resolveGroup, tokenCreationAllowed, visibilityError } from './groups.js';
 import { pageOfList, type Listed, type Page } from './lists.js';
 import { createProjectRepository } from './repositories.js';
 
@@ -114,6 +114,15 @@ export async function createProject(ctx: ServiceContext, caller: Caller, input: 
   return ok((await named(ctx.database.db, [created.value]))[0]!);
 }
 
+/** GET /projects/:id/abilities: what the caller may do here, by the rules the API enforces (as getGroupAbilities). */
+export async function getProjectAbilities(ctx: ServiceContext, caller: Caller | null, projectRef: string): Promise<Result<ProjectAbilities>> {
+  const db = ctx.database.db;
+  const resolved = await resolveProject(db, caller, projectRef);
+  if (!resolved.ok) return resolved;
+  const { group, level } = resolved.value;
+  return ok(projectAbilities(caller, level, await tokenCreationAllowed(db, group)));
+}
+
 /** GET /projects/:id. */
 export async function getProject(ctx: ServiceContext, caller: Caller | null, projectRef: string): Promise<Result<NamedProject>> {
   const resolved = await resolveProject(ctx.database.db, caller, projectRef);
@@ -133,7 +142,7 @@ async function visibleProjects(db: Db, actor: Actor | null): Promise<ResolvedPro
   return projects
     .map((project) => {
       const group = groupById.get(project.group_id)!;
-      const level = Math.max(inheritedLevel(group, levels.groups), levels.projects.get(project.id) ?? 0);
+      const level = loadedProjectLevel(project, group, levels);
       return { project, group, level };
     })
     .filter(({ project, level }) => canRead(actor, project.visibility, level));

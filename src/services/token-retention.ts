@@ -2,11 +2,12 @@ import { REMOVAL_REASON, retentionCutoff } from '../domain/retention.js';
 import { insertAuditEvent } from '../store/repositories/audit-events.js';
 import { transaction } from '../store/database.js';
 import type { Db } from '../store/repositories/common.js';
-import { findGroupById, findMembershipsOfUser } from '../store/repositories/groups.js';
+import { findMembershipsOfUser } from '../store/repositories/groups.js';
 import { reassignIssuesAuthor } from '../store/repositories/projects.js';
 import { findRemovableBots, isRemovableBot, reassignProjectsCreator, tokenIdsOf } from '../store/repositories/lifecycle.js';
 import { deleteUser, findGhostUser } from '../store/repositories/users.js';
 import type { UserRow } from '../store/schema.js';
+import { botResourceEntity } from './audit.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
 
@@ -63,13 +64,13 @@ export async function runTokenRetention(ctx: ServiceContext, options: RetentionO
 }
 
 async function recordRemoval(ctx: ServiceContext, db: Db, bot: UserRow, tokenIds: number[], memberships: string[], days: number) {
-  const group = bot.bot_namespace_id === null ? undefined : await findGroupById(db, bot.bot_namespace_id);
+  const resource = await botResourceEntity(db, bot);
   await insertAuditEvent(db, {
     author_id: null,
     author_name: RETENTION_AUTHOR,
-    entity_type: group ? 'Group' : 'Instance',
-    entity_id: group?.id ?? 0,
-    entity_path: group?.full_path ?? '',
+    entity_type: resource?.type ?? 'Instance',
+    entity_id: resource?.id ?? 0,
+    entity_path: resource?.path ?? '',
     event_name: 'user_destroyed',
     target_type: 'User',
     target_id: bot.id,

@@ -16,7 +16,10 @@ export interface UsersTable {
   is_admin: Flag;
   external: Flag;
   user_type: 'human' | 'project_bot' | 'ghost';
+  /** The group of a group access token's bot; null for everyone else, project bots included. */
   bot_namespace_id: number | null;
+  /** The project of a project access token's bot (decision 0004); null for everyone else. */
+  bot_project_id: number | null;
   password_digest: string | null;
   created_at: string;
   updated_at: string;

@@ -1,7 +1,7 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../support/databases.js';
-import { AccessLevel, makePat } from '../support/factories.js';
+import { AccessLevel, makePat, makeUser } from '../support/factories.js';
 import { startServer, type ServerHarness } from '../support/server.js';
 
 /**
@@ -72,6 +72,32 @@ describe.each(TEST_DIALECTS)('@gitbeaker/rest against a running server (%s)', (d
     const rotated = await asUser.PersonalAccessTokens.rotate(created.id);
     expect(rotated).toMatchObject({ name: 'from gitbeaker', active: true, expires_at: '2026-06-22' });
     expect(rotated.id).not.toBe(created.id);
+  });
+
+  it('ProjectMembers: a project Maintainer adds, lists (inherited too), shows, edits and removes members', async () => {
+    const group = await api.Groups.create('Gitbeaker Members', `gb-members-${dialect}`);
+    const project = await api.Projects.create({ name: 'Members', namespaceId: group.id });
+    const [maintainer, member, inherited] = await Promise.all([0, 1, 2].map((i) => makeUser(s, { username: `gbm_${dialect}_${i}` })));
+    await api.GroupMembers.add(group.id, AccessLevel.REPORTER, { userId: inherited!.id });
+    expect(await api.ProjectMembers.add(project.id, AccessLevel.MAINTAINER, { userId: maintainer!.id })).toMatchObject({ id: maintainer!.id, access_level: 40 });
+
+    // From here on, as the project's Maintainer (§10: Maintainers manage project members).
+    const asMaintainer = new Gitlab({ host: s.url, token: (await makePat(s, maintainer!)).token });
+    const added = await asMaintainer.ProjectMembers.add(project.id, AccessLevel.DEVELOPER, { userId: member!.id, expiresAt: '2027-01-31' });
+    expect(added).toMatchObject({ id: member!.id, access_level: 30, expires_at: '2027-01-31', bot: false });
+    expect((await asMaintainer.ProjectMembers.all(project.id)).map((m) => [m.id, m.access_level])).toEqual([
+      [maintainer!.id, 40],
+      [member!.id, 30],
+    ]);
+    const all = await asMaintainer.ProjectMembers.all(project.id, { includeInherited: true });
+    expect(all.map((m) => [m.id, m.access_level])).toEqual(expect.arrayContaining([[s.root.id, 50], [inherited!.id, 20], [member!.id, 30]]));
+    expect(await asMaintainer.ProjectMembers.show(project.id, inherited!.id, { includeInherited: true })).toMatchObject({ id: inherited!.id, access_level: 20 });
+    await expect(asMaintainer.ProjectMembers.show(project.id, inherited!.id)).rejects.toMatchObject({ cause: { response: { status: 404 } } });
+    expect((await asMaintainer.ProjectMembers.edit(project.id, member!.id, AccessLevel.REPORTER)).access_level).toBe(20);
+    expect(await asMaintainer.ProjectMembers.show(project.id, member!.id)).toMatchObject({ id: member!.id, access_level: 20 });
+    await expect(asMaintainer.ProjectMembers.add(project.id, AccessLevel.OWNER, { userId: inherited!.id })).rejects.toMatchObject({ cause: { response: { status: 403 } } });
+    await asMaintainer.ProjectMembers.remove(project.id, member!.id);
+    expect((await asMaintainer.ProjectMembers.all(project.id)).map((m) => m.id)).toEqual([maintainer!.id]);
   });
 
   it("walks every page of a list by the server's Link headers", async () => {

@@ -119,3 +119,18 @@ export async function signInThroughUi(page: Page, baseUrl: string, login: string
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => url.pathname !== '/users/sign_in');
 }
+
+/** YYYY-MM-DD, `days` after today (UTC). */
+export const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/** The API as a token holder calls it, and what it says about a token value (200 while it works). */
+export function apiAs(baseUrl: string, token: string) {
+  const call = (path: string, init: RequestInit = {}, as = token) =>
+    fetch(`${baseUrl}/api/v4${path}`, { ...init, headers: { 'private-token': as, 'content-type': 'application/json', ...init.headers } });
+  const selfStatus = async (value: string) => (await call('/personal_access_tokens/self', {}, value)).status;
+  return { call, selfStatus };
+}
+
+/** Position in the document (not the viewport), to tell layout shifts from scrolling. */
+export const documentTop = (page: Page, selector: string) =>
+  page.locator(selector).evaluate((element) => element.getBoundingClientRect().top + window.scrollY);

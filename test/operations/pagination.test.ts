@@ -33,6 +33,7 @@ describe.each(TEST_DIALECTS)('§2.1 offset pagination on every list (%s)', (dial
       await setRole(h, { group }, await makeUser(h), AccessLevel.REPORTER);
     }
     const project = await makeProject(h, group, { path: 'with-issues' });
+    for (let i = 0; i < ITEMS; i++) await setRole(h, { project }, await makeUser(h), AccessLevel.GUEST);
     const resolved = await resolveProject(h.ctx.database.db, consoleCallerAs(h.root), String(project.id));
     if (!resolved.ok) throw new Error('no project');
     for (let i = 0; i < ITEMS; i++) await openIssue(h.ctx, consoleCallerAs(h.root), String(resolved.value.project.id), { title: `issue ${i}` });
@@ -46,6 +47,8 @@ describe.each(TEST_DIALECTS)('§2.1 offset pagination on every list (%s)', (dial
       `/api/v4/groups/${group.id}/members/all`,
       '/api/v4/projects',
       `/api/v4/projects/${project.id}/issues`,
+      `/api/v4/projects/${project.id}/members`,
+      `/api/v4/projects/${project.id}/members/all`,
     );
   });
   afterAll(() => h.close());

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consoleCallerAs } from '../../src/services/caller.js';
-import { createGroupAccessToken } from '../../src/services/group-access-tokens.js';
+import { createResourceAccessToken, type ResourceRef } from '../../src/services/resource-access-tokens.js';
 import { createProjectRepository } from '../../src/services/repositories.js';
 import { findUserById } from '../../src/store/repositories/users.js';
 import type { GroupRow, ProjectRow, UserRow } from '../../src/store/schema.js';
@@ -19,26 +19,34 @@ export interface GroupToken {
 }
 
 /**
- * A group access token, made by the group access token service as the console makes one (with
- * root's authority): a `project_bot` user of the group, a direct member at `level`, its token.
- * Without `expiresAt` the token gets the default lifetime (T2).
+ * A group or project access token, made by the resource access token service as the console makes
+ * one (with root's authority): a `project_bot` user that is a direct member of the resource at
+ * `level`, its token. Without `expiresAt` the token gets the default lifetime (T2).
  */
-export async function makeGroupToken(
+export async function makeResourceToken(
   h: Harness,
-  group: GroupRow,
+  resource: ResourceRef,
   options: { level?: number; scopes?: string[]; expiresAt?: string; name?: string } = {},
 ): Promise<GroupToken> {
   const caller = consoleCallerAs(h.root);
-  const created = await createGroupAccessToken(h.ctx, caller, String(group.id), {
+  const created = await createResourceAccessToken(h.ctx, caller, resource, {
     name: options.name ?? 'git token',
     scopes: options.scopes ?? ['read_repository'],
     accessLevel: options.level ?? AccessLevel.MAINTAINER,
     expiresAt: options.expiresAt,
   });
-  if (!created.ok) throw new Error(`group access token not created: ${created.error.kind} ${created.error.message ?? ''}`);
+  if (!created.ok) throw new Error(`${resource.kind} access token not created: ${created.error.kind} ${created.error.message ?? ''}`);
   const bot = await findUserById(h.ctx.database.db, created.value.token.user_id);
   return { token: created.value.plaintext, id: created.value.token.id, bot: bot! };
 }
+
+/** A group access token (see makeResourceToken). */
+export const makeGroupToken = (h: Harness, group: GroupRow, options: Parameters<typeof makeResourceToken>[2] = {}) =>
+  makeResourceToken(h, { kind: 'group', ref: String(group.id) }, options);
+
+/** A project access token (§10; see makeResourceToken). */
+export const makeProjectToken = (h: Harness, project: ProjectRow, options: Parameters<typeof makeResourceToken>[2] = {}) =>
+  makeResourceToken(h, { kind: 'project', ref: String(project.id) }, options);
 
 /** A project with its bare repository, as POST /projects makes them. */
 export async function makeRepositoryProject(

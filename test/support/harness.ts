@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Config } from '../../src/config.js';
 import { FixedClock } from '../../src/domain/clock.js';
 import { buildApp } from '../../src/http/app.js';
+import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
 import type { App } from '../../src/http/types.js';
 import { bootstrapInstance } from '../../src/services/bootstrap.js';
 import type { ServiceContext } from '../../src/services/context.js';
@@ -93,5 +94,30 @@ export function client(h: Harness, token?: string) {
     post: (url: string, body?: unknown, headers?: Record<string, string>) => send('POST', url, body ?? {}, headers),
     put: (url: string, body?: unknown, headers?: Record<string, string>) => send('PUT', url, body ?? {}, headers),
     delete: (url: string, headers?: Record<string, string>) => send('DELETE', url, undefined, headers),
+  };
+}
+
+/**
+ * Requests as the web UI makes them: signs in with a password (POST /session), then sends the
+ * session cookie and the CSRF header. Same shape as client().
+ */
+export async function browserClient(h: Harness, login: string, password: string) {
+  const signIn = (await h.app.inject({ method: 'POST', url: '/api/v4/session', payload: { login, password } })) as Response;
+  const cookie = signIn.cookies.find((c) => c.name === SESSION_COOKIE);
+  if (signIn.statusCode !== 201 || !cookie) throw new Error(`sign-in failed: ${signIn.statusCode} ${signIn.body}`);
+  const csrfToken = (signIn.json() as { csrf_token: string }).csrf_token;
+  const send = (method: InjectOptions['method'], url: string, body?: unknown) =>
+    h.app.inject({
+      method,
+      url,
+      cookies: { [SESSION_COOKIE]: cookie.value },
+      headers: { 'x-csrf-token': csrfToken },
+      ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
+    }) as Promise<Response>;
+  return {
+    get: (url: string) => send('GET', url),
+    post: (url: string, body?: unknown) => send('POST', url, body ?? {}),
+    put: (url: string, body?: unknown) => send('PUT', url, body ?? {}),
+    delete: (url: string) => send('DELETE', url),
   };
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { api, onUnauthorized, setCsrfToken, type Session, type User } from './api';
 import { PageHeading } from './components/fields';
 import { SessionContext, toApiError, useTitle, type SessionState } from './hooks';
@@ -7,8 +7,10 @@ import { AdminSettingsPage } from './pages/AdminSettings';
 import { GroupPage } from './pages/Group';
 import { Groups } from './pages/Groups';
 import { GroupSettingsPage } from './pages/GroupSettings';
+import { PERSONAL_ACCESS_TOKENS_URL, PersonalAccessTokensPage } from './pages/PersonalAccessTokens';
+import { ProjectAccessTokensPage, ProjectPage } from './pages/Project';
 import { SignIn } from './pages/SignIn';
-import { Link, navigate, parseGroupUrl, safeRedirect, useUrl } from './router';
+import { Link, navigate, parseGroupUrl, parseProjectUrl, safeRedirect, useUrl } from './router';
 
 const SIGN_IN = '/users/sign_in';
 
@@ -91,14 +93,67 @@ function Header({ user, onSignOut }: { user: User; onSignOut(): Promise<void> })
         </ul>
       </nav>
       <div className="user-menu">
-        <span className="muted small" title={user.name}>
-          {user.username}
-        </span>
+        <UserMenu user={user} />
         <button type="button" className="button small" onClick={() => void onSignOut()}>
           Sign out
         </button>
       </div>
     </header>
+  );
+}
+
+/**
+ * The signed-in name opens GitLab's user menu: a disclosure button and a list of links (Escape or
+ * a click elsewhere closes it, focus returning to the button).
+ */
+function UserMenu({ user }: { user: User }) {
+  const [open, setOpen] = useState(false);
+  const menuId = useId();
+  const container = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  const url = useUrl();
+  useEffect(() => setOpen(false), [url.pathname]);
+  useEffect(() => {
+    if (!open) return;
+    const closeOutside = (event: MouseEvent) => {
+      if (!container.current?.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', closeOutside);
+    return () => document.removeEventListener('mousedown', closeOutside);
+  }, [open]);
+  return (
+    <div
+      className="menu"
+      ref={container}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && open) {
+          setOpen(false);
+          button.current?.focus();
+        }
+      }}
+    >
+      <button ref={button} type="button" className="button small menu-button" aria-expanded={open} aria-controls={open ? menuId : undefined} onClick={() => setOpen((o) => !o)}>
+        <span className="sr-only">User menu: </span>
+        <span title={user.name}>{user.username}</span>
+        <span aria-hidden="true"> ▾</span>
+      </button>
+      {open ? (
+        <nav id={menuId} aria-label="User" className="menu-list">
+          <p className="menu-heading">
+            <strong>{user.name}</strong>
+            <span className="muted small block">@{user.username}</span>
+          </p>
+          <ul>
+            <li>
+              <Link to={PERSONAL_ACCESS_TOKENS_URL}>Preferences</Link>
+            </li>
+            <li>
+              <Link to={PERSONAL_ACCESS_TOKENS_URL}>Access tokens</Link>
+            </li>
+          </ul>
+        </nav>
+      ) : null}
+    </div>
   );
 }
 
@@ -111,6 +166,13 @@ function Page({ pathname }: { pathname: string }) {
     if (group.page === '') return <GroupPage key={group.fullPath} fullPath={group.fullPath} />;
     if (group.page === 'settings/access_tokens') return <AccessTokensPage key={group.fullPath} fullPath={group.fullPath} />;
     if (group.page === 'edit') return <GroupSettingsPage key={group.fullPath} fullPath={group.fullPath} />;
+    return <NotFound />;
+  }
+  if (pathname === PERSONAL_ACCESS_TOKENS_URL) return <PersonalAccessTokensPage />;
+  const project = pathname.startsWith('/-/') || pathname.startsWith('/admin/') || pathname.startsWith('/users/') ? null : parseProjectUrl(pathname);
+  if (project) {
+    if (project.page === '') return <ProjectPage key={project.fullPath} fullPath={project.fullPath} />;
+    if (project.page === 'settings/access_tokens') return <ProjectAccessTokensPage key={project.fullPath} fullPath={project.fullPath} />;
   }
   return <NotFound />;
 }

@@ -638,6 +638,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v4/user/personal_access_tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a personal access token for yourself
+         * @description With a token, GitLab's limit: only the k8s_proxy and self_rotate scopes (others: 400 `scopes does not have a valid value`). Signed in to the web UI (a browser session), any personal scope available to you, as GitLab's User Settings page allows.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "ci",
+                     *       "scopes": [
+                     *         "api"
+                     *       ],
+                     *       "expires_at": "2027-01-31"
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        description?: string;
+                        scopes: string[];
+                        /**
+                         * Format: date
+                         * @description Expiry date (midnight UTC); defaults to the maximum lifetime
+                         * @example 2027-01-31
+                         */
+                        expires_at?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A personal access token with the token itself: the answer of create and rotate */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PersonalAccessTokenWithToken"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v4/personal_access_tokens/self": {
         parameters: {
             query?: never;
@@ -1776,7 +1865,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description A member of a group: the user and their role (GitLab's Member entity) */
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -1940,7 +2029,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A member of a group: the user and their role (GitLab's Member entity) */
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2021,7 +2110,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description A member of a group: the user and their role (GitLab's Member entity) */
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2154,7 +2243,550 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A member of a group: the user and their role (GitLab's Member entity) */
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Member"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the direct members of a project */
+        get: {
+            parameters: {
+                query?: {
+                    query?: string;
+                    /** @description Page number (default 1) */
+                    page?: number;
+                    /** @description Items per page (default 20, at most 100) */
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The members, one page (see the pagination headers) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Member"][];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a member to a project (Maintainers) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "user_id": 42,
+                     *       "access_level": 30
+                     *     }
+                     */
+                    "application/json": {
+                        user_id: number;
+                        /**
+                         * @description 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
+                         * @enum {integer}
+                         */
+                        access_level: 10 | 15 | 20 | 30 | 40 | 50;
+                        /**
+                         * Format: date
+                         * @description Membership expiry
+                         * @example 2027-01-31
+                         */
+                        expires_at?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Member"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Conflicts with an existing record */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/members/all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the members of a project, inherited ones included */
+        get: {
+            parameters: {
+                query?: {
+                    query?: string;
+                    /** @description Page number (default 1) */
+                    page?: number;
+                    /** @description Items per page (default 20, at most 100) */
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The members, one page (see the pagination headers) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Member"][];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a direct member of a project */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Member"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        /** Change a member's role (Maintainers) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "access_level": 40
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
+                         * @enum {integer}
+                         */
+                        access_level: 10 | 15 | 20 | 30 | 40 | 50;
+                        /**
+                         * Format: date
+                         * @description Membership expiry; null removes it
+                         */
+                        expires_at?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Member"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a member from a project */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/members/all/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a member of a project, inherited memberships included */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                    user_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2350,6 +2982,93 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/abilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What you may do on a project (Tollgate's own)
+         * @description GitLab's abilities for the caller on this project, computed by the rules the API enforces, for clients that show or hide actions (Tollgate's web UI). Not in GitLab's API.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Your abilities on the project */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Change the project's settings (Maintainers) */
+                            admin_project: boolean;
+                            /** @description List, read and revoke project access tokens (Maintainers) */
+                            read_resource_access_tokens: boolean;
+                            /** @description Create and rotate project access tokens (Maintainers, when the top-level group allows it; never a bot) */
+                            create_resource_access_token: boolean;
+                            /** @description Your role: the highest of your project membership and your memberships of the groups above it, administrators counting as Owner (0: none). Also the highest role you may give a token */
+                            access_level: number;
+                        };
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2928,7 +3647,7 @@ export interface paths {
         put?: never;
         /**
          * Create a group access token
-         * @description Owners and administrators, when the top-level group allows it; never with a group access token. The response is the only time the token is shown.
+         * @description Owners and administrators, when the top-level group allows it; never with an access token. The response is the only time the token is shown.
          */
         post: {
             parameters: {
@@ -3469,6 +4188,675 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v4/projects/{id}/access_tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List project access tokens
+         * @description Every token of the project's bots (direct members), active and inactive, filtered and sorted; Maintainers, Owners and administrators. Others: 401.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description active: not revoked and not expired; inactive: revoked or expired
+                     * @example inactive
+                     */
+                    state?: "active" | "inactive";
+                    /**
+                     * @description true: revoked tokens only; false: not revoked
+                     * @example false
+                     */
+                    revoked?: boolean;
+                    /**
+                     * @description Created at or before (ISO 8601)
+                     * @example 2026-01-31T00:00:00Z
+                     */
+                    created_before?: string;
+                    /**
+                     * @description Created at or after (ISO 8601)
+                     * @example 2026-01-31T00:00:00Z
+                     */
+                    created_after?: string;
+                    /**
+                     * @description Last used at or before (ISO 8601)
+                     * @example 2026-01-31T00:00:00Z
+                     */
+                    last_used_before?: string;
+                    /**
+                     * @description Last used at or after (ISO 8601)
+                     * @example 2026-01-31T00:00:00Z
+                     */
+                    last_used_after?: string;
+                    /**
+                     * @description Expiring before this date
+                     * @example 2027-01-31
+                     */
+                    expires_before?: string;
+                    /**
+                     * @description Expiring on or after this date
+                     * @example 2027-01-31
+                     */
+                    expires_after?: string;
+                    /**
+                     * @description Terms of 3+ characters that the name must all contain (GitLab's fuzzy search)
+                     * @example deploy
+                     */
+                    search?: string;
+                    /**
+                     * @description name_asc, name_desc, created_asc, created_desc, expires_asc, expires_desc, last_used_asc, last_used_desc, …; unknown values are ignored
+                     * @example name_asc
+                     */
+                    sort?: string;
+                    /** @description Page number (default 1) */
+                    page?: number;
+                    /** @description Items per page (default 20, at most 100) */
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The tokens, one page (see the pagination headers) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectAccessToken"][];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a project access token
+         * @description Maintainers, Owners and administrators, when the top-level group allows it; never with an access token. The response is the only time the token is shown.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "test_token",
+                     *       "scopes": [
+                     *         "api",
+                     *         "read_repository"
+                     *       ],
+                     *       "expires_at": "2027-01-31",
+                     *       "access_level": 30,
+                     *       "description": "Deploys from CI"
+                     *     }
+                     */
+                    "application/json": {
+                        /**
+                         * @description Name of the token, also the name of its bot user (at most 255 characters)
+                         * @example test_token
+                         */
+                        name: string;
+                        /**
+                         * @description Scopes of the token, at least one of: api, read_api, read_repository, write_repository, read_registry, write_registry, read_virtual_registry, write_virtual_registry, create_runner, manage_runner, ai_features, k8s_proxy, self_rotate
+                         * @example [
+                         *       "api",
+                         *       "read_repository"
+                         *     ]
+                         */
+                        scopes: ("api" | "read_api" | "read_repository" | "write_repository" | "read_registry" | "write_registry" | "read_virtual_registry" | "write_virtual_registry" | "create_runner" | "manage_runner" | "ai_features" | "k8s_proxy" | "self_rotate")[];
+                        /**
+                         * @description Description of the token (at most 255 characters)
+                         * @example Deploys from CI
+                         */
+                        description?: string;
+                        /**
+                         * @description Role of the token: 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer (default), 50 Owner; never above your own
+                         * @example 30
+                         * @enum {integer}
+                         */
+                        access_level?: 10 | 15 | 20 | 30 | 40 | 50;
+                        /**
+                         * Format: date
+                         * @description Expiry date (YYYY-MM-DD; the token stops working at 00:00 UTC that day), at most the maximum lifetime from today. Default: today + the maximum lifetime (365 days unless an administrator changed it); never, when expiry is not required
+                         * @example 2027-01-31
+                         */
+                        expires_at?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A project access token with the token itself: the answer of create and rotate */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectAccessTokenWithToken"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/access_tokens/self": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the project access token used to authenticate
+         * @description Only with a project access token of this project (another project's: 401; a personal access token or a browser session: 405).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A project access token (GitLab's ResourceAccessToken entity), without the token itself */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectAccessToken"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not possible with this kind of credentials */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/access_tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a project access token
+         * @description Maintainers, Owners and administrators (others: 401).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                    /**
+                     * @description ID of a project access token
+                     * @example 42
+                     */
+                    token_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A project access token (GitLab's ResourceAccessToken entity), without the token itself */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectAccessToken"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a project access token
+         * @description Maintainers, Owners and administrators. The bot user is kept; the token stays listed as inactive.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                    /**
+                     * @description ID of a project access token
+                     * @example 42
+                     */
+                    token_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/access_tokens/self/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the project access token used to authenticate
+         * @description Needs the api or self_rotate scope. The old token is revoked at once; presenting it again revokes its successors (reuse detection).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description Expiry of the new token (YYYY-MM-DD), at most the maximum lifetime from today. Default: one week from today
+                         * @example 2027-01-31
+                         */
+                        expires_at?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A project access token with the token itself: the answer of create and rotate */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectAccessTokenWithToken"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not possible with this kind of credentials */
+                405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/access_tokens/{token_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a project access token
+         * @description Revokes the token and returns its successor (same bot, name, description, scopes and role, new id). Maintainers, Owners and administrators; others: 401.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                    /**
+                     * @description ID of a project access token
+                     * @example 42
+                     */
+                    token_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description Expiry of the new token (YYYY-MM-DD), at most the maximum lifetime from today. Default: one week from today
+                         * @example 2027-01-31
+                         */
+                        expires_at?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description A project access token with the token itself: the answer of create and rotate */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectAccessTokenWithToken"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v4/groups/{id}/audit_events": {
         parameters: {
             query?: never;
@@ -3478,7 +4866,7 @@ export interface paths {
         };
         /**
          * List a group's audit events, newest first
-         * @description Token creation (and refused creation), rotation, revocation and reuse detection, with author, IP and time. Owners and administrators; others: 403.
+         * @description Token creation (and refused creation), rotation, revocation and reuse detection, with author, IP and time; the group's projects' events too. Owners and administrators; others: 403.
          */
         get: {
             parameters: {
@@ -3501,6 +4889,99 @@ export interface paths {
                 header?: never;
                 path: {
                     /** @description ID or URL-encoded full path of the group */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The events, newest first, one page (see the pagination headers) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditEvent"][];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/audit_events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's audit events, newest first
+         * @description Project access token creation (and refused creation), rotation, revocation and reuse detection, with author, IP and time. Maintainers, Owners and administrators; others: 403.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description Created at or after (ISO 8601)
+                     * @example 2026-01-01T00:00:00Z
+                     */
+                    created_after?: string;
+                    /**
+                     * @description Created at or before (ISO 8601)
+                     * @example 2026-01-01T00:00:00Z
+                     */
+                    created_before?: string;
+                    /** @description Page number (default 1) */
+                    page?: number;
+                    /** @description Items per page (default 20, at most 100) */
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
                     id: string;
                 };
                 cookie?: never;
@@ -4753,7 +6234,7 @@ export interface components {
             /** @description The issue's page */
             web_url: string;
         };
-        /** @description A member of a group: the user and their role (GitLab's Member entity) */
+        /** @description A member of a group or project: the user and their role (GitLab's Member entity) */
         Member: {
             /** @description ID of the user */
             id: number;
@@ -4797,7 +6278,7 @@ export interface components {
             expires_at: string | null;
             /** @description Always active here */
             membership_state: string;
-            /** @description A bot user (the user of a group access token) */
+            /** @description A bot user (the user of a group or project access token) */
             bot: boolean;
         };
         /** @description The instance settings (GitLab's ApplicationSetting, the settings Tollgate honours) */
@@ -4960,6 +6441,141 @@ export interface components {
              */
             resource_type: "group";
             /** @description ID of the group the token belongs to */
+            resource_id: number;
+            /**
+             * @description The token itself; shown in this response only, never again
+             * @example glpat-ExampleExampleExample
+             */
+            token: string;
+        };
+        /** @description A project access token (GitLab's ResourceAccessToken entity), without the token itself */
+        ProjectAccessToken: {
+            /** @description ID of the token */
+            id: number;
+            /** @description Name of the token */
+            name: string;
+            /** @description Neither revoked nor expired */
+            active: boolean;
+            /** @description Revoked (by hand, by rotation or by reuse detection) */
+            revoked: boolean;
+            /** @description Past its expiry date */
+            expired: boolean;
+            /** @description A fine-grained token; always false here */
+            granular: boolean;
+            /**
+             * Format: date-time
+             * @description When the token was created
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            created_at: string;
+            /** @description Description of the token */
+            description: string | null;
+            /**
+             * @description Scopes of the token, in the order given
+             * @example [
+             *       "api",
+             *       "read_repository"
+             *     ]
+             */
+            scopes: string[];
+            /** @description ID of the user the token belongs to (for a group access token: its bot user) */
+            user_id: number;
+            /**
+             * Format: date-time
+             * @description When the token was last used (written at most every 10 minutes); null if never
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date
+             * @description Expiry date: the token stops working at 00:00 UTC that day; null if it never expires
+             * @example 2027-01-31
+             */
+            expires_at: string | null;
+            /** @description The last IP addresses the token was used from (at most 5) */
+            last_used_ips: string[];
+            /**
+             * Format: date-time
+             * @description When the token was revoked; null if it is not (Tollgate's addition: GitLab keeps it internally)
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            revoked_at: string | null;
+            /**
+             * @description Role of the token's bot in the project: 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
+             * @example 40
+             */
+            access_level: number;
+            /**
+             * @description The kind of resource the token belongs to
+             * @enum {string}
+             */
+            resource_type: "project";
+            /** @description ID of the project the token belongs to */
+            resource_id: number;
+        };
+        /** @description A project access token with the token itself: the answer of create and rotate */
+        ProjectAccessTokenWithToken: {
+            /** @description ID of the token */
+            id: number;
+            /** @description Name of the token */
+            name: string;
+            /** @description Neither revoked nor expired */
+            active: boolean;
+            /** @description Revoked (by hand, by rotation or by reuse detection) */
+            revoked: boolean;
+            /** @description Past its expiry date */
+            expired: boolean;
+            /** @description A fine-grained token; always false here */
+            granular: boolean;
+            /**
+             * Format: date-time
+             * @description When the token was created
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            created_at: string;
+            /** @description Description of the token */
+            description: string | null;
+            /**
+             * @description Scopes of the token, in the order given
+             * @example [
+             *       "api",
+             *       "read_repository"
+             *     ]
+             */
+            scopes: string[];
+            /** @description ID of the user the token belongs to (for a group access token: its bot user) */
+            user_id: number;
+            /**
+             * Format: date-time
+             * @description When the token was last used (written at most every 10 minutes); null if never
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date
+             * @description Expiry date: the token stops working at 00:00 UTC that day; null if it never expires
+             * @example 2027-01-31
+             */
+            expires_at: string | null;
+            /** @description The last IP addresses the token was used from (at most 5) */
+            last_used_ips: string[];
+            /**
+             * Format: date-time
+             * @description When the token was revoked; null if it is not (Tollgate's addition: GitLab keeps it internally)
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            revoked_at: string | null;
+            /**
+             * @description Role of the token's bot in the project: 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
+             * @example 40
+             */
+            access_level: number;
+            /**
+             * @description The kind of resource the token belongs to
+             * @enum {string}
+             */
+            resource_type: "project";
+            /** @description ID of the project the token belongs to */
             resource_id: number;
             /**
              * @description The token itself; shown in this response only, never again

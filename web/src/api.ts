@@ -12,14 +12,19 @@ export type User = Schemas['User'];
 export type Group = Schemas['Group'];
 export type Project = Schemas['Project'];
 export type Member = Schemas['Member'];
-/** A group access token (§1.4). */
-export type AccessToken = Schemas['GroupAccessToken'];
-/** A group access token as create and rotate answer: with the token itself. */
-export type NewAccessToken = Schemas['GroupAccessTokenWithToken'];
+/** A personal access token, as GET /personal_access_tokens lists it. */
+export type PersonalAccessToken = Schemas['PersonalAccessToken'];
+/** What the token pages list: a personal token, or a group or project access token (§1.4, §10) with its role. */
+export type ListedToken = PersonalAccessToken & { access_level?: number };
+/** Any token as create and rotate answer: with the token itself. */
+export type NewToken = ListedToken & { token: string };
 export type InstanceSettings = Schemas['ApplicationSettings'];
 export type Session = Schemas['Session'];
 /** What the signed-in user may do on a group, decided by the server. */
 export type GroupAbilities = paths['/api/v4/groups/{id}/abilities']['get']['responses'][200]['content']['application/json'];
+
+/** What the signed-in user may do on a project, decided by the server. */
+export type ProjectAbilities = paths['/api/v4/projects/{id}/abilities']['get']['responses'][200]['content']['application/json'];
 
 /** A message about one input, as the server names it (`expires_at`, `path`, a setting's key). */
 export interface FieldError {
@@ -124,3 +129,6 @@ export const api = {
 
 /** A group's `:id` in API paths: its URL-encoded full path. */
 export const groupApiPath = (fullPath: string) => `/groups/${encodeURIComponent(fullPath)}`;
+
+/** A project's `:id` in API paths: its URL-encoded full path. */
+export const projectApiPath = (fullPath: string) => `/projects/${encodeURIComponent(fullPath)}`;

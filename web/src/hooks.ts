@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { ApiError, api, groupApiPath, request, type Group, type GroupAbilities, type User } from './api';
+import { ApiError, api, groupApiPath, projectApiPath, request, type Group, type GroupAbilities, type Project, type ProjectAbilities, type User } from './api';
 
 export interface SessionState {
   user: User;
@@ -84,15 +84,20 @@ export function usePaged<T>(path: string): Paged<T> {
   };
 }
 
-/**
- * What the signed-in user may do on a group, as the server decides it (GET /groups/:id/abilities);
- * undefined while loading.
- */
-export function useGroupAbilities(group: Group | undefined, user: User): GroupAbilities | undefined {
-  const key = group ? `abilities:${group.id}:${user.id}` : '';
-  const { data } = useLoad(key, async () => (group ? api.get<GroupAbilities>(`${groupApiPath(group.full_path)}/abilities`) : undefined));
+/** What the signed-in user may do on a resource (`GET <resource>/abilities`), as the server decides it; undefined while loading. */
+function useAbilities<T>(resourcePath: string | undefined, user: User): T | undefined {
+  const { data } = useLoad(resourcePath ? `abilities:${resourcePath}:${user.id}` : '', async () =>
+    resourcePath ? api.get<T>(`${resourcePath}/abilities`) : undefined,
+  );
   return data;
 }
+
+/** GET /groups/:id/abilities. */
+export const useGroupAbilities = (group: Group | undefined, user: User) => useAbilities<GroupAbilities>(group && groupApiPath(group.full_path), user);
+
+/** GET /projects/:id/abilities. */
+export const useProjectAbilities = (project: Project | undefined, user: User) =>
+  useAbilities<ProjectAbilities>(project && projectApiPath(project.path_with_namespace), user);
 
 /** Sets the document title, GitLab style: "Page · Group · Tollgate". */
 export function useTitle(...parts: (string | undefined)[]): void {

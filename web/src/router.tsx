@@ -48,3 +48,16 @@ export const groupUrl = (fullPath: string, page = '') => `/groups/${fullPath}${p
 export function safeRedirect(target: string | null): string {
   return target && target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\') ? target : '/groups';
 }
+
+/**
+ * `/group/sub/project` and `/group/sub/project/-/settings/access_tokens` (GitLab's project paths):
+ * the project's full path (two segments at least) and what follows `/-/`. Asked after every other
+ * page, so `/groups/…`, `/admin/…` and `/-/…` never reach it.
+ */
+export function parseProjectUrl(pathname: string): { fullPath: string; page: string } | null {
+  const match = /^\/([^/-][^/]*(?:\/[^/]+)+?)(?:\/-\/(.*?))?\/?$/.exec(pathname);
+  if (!match) return null;
+  return { fullPath: decodeURIComponent(match[1]!), page: match[2] ?? '' };
+}
+
+export const projectUrl = (fullPath: string, page = '') => `/${fullPath}${page ? `/-/${page}` : ''}`;

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_GROUP_DEPTH } from '../git/request.js';
 import { errorResponses, RawResponse } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
@@ -11,8 +12,22 @@ import type { App, RouteOptions } from '../types.js';
 export const WEB_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
 const ASSETS_ROOT = join(WEB_ROOT, 'assets');
 
+/**
+ * A project's pages at GitLab's paths, `/<group path>/<project>` and `…/-/settings/access_tokens`:
+ * find-my-way has no multi-segment parameters, so one route per depth (as the Git routes). The first
+ * segment never names the server's own prefixes, so `/api/v4/unknown` stays a JSON 404, and the
+ * last is never `refs` (a project page named so is reached by navigation, not by reloading).
+ */
+const PROJECT_PAGE_ROUTES = Array.from({ length: MAX_GROUP_DEPTH }, (_, i) => {
+  const middle = Array.from({ length: i }, (_, j) => `/:p${j + 1}`).join('');
+  const first = ':p0(^(?!(?:api|assets|admin|groups|users|-)$)[^/]+$)';
+  // Never `…/info/refs`: that is Git's (src/http/git/routes.ts), which a project page would shadow.
+  const project = `/${first}${middle}/:p${i + 1}(^(?!refs$)[^/]+$)`;
+  return [project, `/${first}${middle}/:p${i + 1}/-/settings/access_tokens`];
+}).flat();
+
 /** The client-side routes of the single-page app; each answers with index.html and the app picks the page. */
-const SPA_ROUTES = ['/', '/users/sign_in', '/groups', '/groups/*', '/admin', '/admin/*'] as const;
+const SPA_ROUTES = ['/', '/users/sign_in', '/groups', '/groups/*', '/admin', '/admin/*', '/-/user_settings/personal_access_tokens', ...PROJECT_PAGE_ROUTES] as const;
 
 /**
  * Serves the web UI. It is one more API client: it calls /api/v4 with the session cookie and the

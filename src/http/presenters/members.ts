@@ -11,9 +11,9 @@ export const MemberJson = Entity(
       created_at: Timestamp('When the membership was created'),
       expires_at: Nullable(DateString('When the membership ends; null if never')),
       membership_state: Type.String({ description: 'Always active here' }),
-      bot: Type.Boolean({ description: 'A bot user (the user of a group access token)' }),
+      bot: Type.Boolean({ description: 'A bot user (the user of a group or project access token)' }),
     },
-    { $id: 'Member', description: "A member of a group: the user and their role (GitLab's Member entity)" },
+    { $id: 'Member', description: "A member of a group or project: the user and their role (GitLab's Member entity)" },
   ),
 );
 

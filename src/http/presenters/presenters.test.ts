@@ -7,7 +7,7 @@ import { registerResponseSchemas } from '../plugins/response-schemas.js';
 import { GitLabError, Ref, type TSchema } from '../schemas.js';
 import { ApplicationSettingsJson } from './application-settings.js';
 import { AuditEventJson, toAuditEventJson } from './audit-events.js';
-import { GroupAccessTokenJson, GroupAccessTokenWithTokenJson, toGroupAccessTokenJson, toIssuedGroupAccessTokenJson } from './group-access-tokens.js';
+import { GroupAccessTokenJson, GroupAccessTokenWithTokenJson, RESOURCE_ACCESS_TOKEN_ENTITIES, toIssuedResourceAccessTokenJson, toResourceAccessTokenJson } from './resource-access-tokens.js';
 import { GroupHookJson, toHookJson } from './group-hooks.js';
 import { GroupJson, toGroupJson } from './groups.js';
 import { MailQueueJson } from './mail-queue.js';
@@ -36,6 +36,7 @@ const user = (over: Partial<UserRow> = {}): UserRow => ({
   external: 0,
   user_type: 'human',
   bot_namespace_id: null,
+  bot_project_id: null,
   password_digest: null,
   created_at: AT,
   updated_at: AT,
@@ -147,8 +148,10 @@ const CASES: [string, TSchema, unknown, boolean][] = [
   ['a personal access token, never used', PersonalAccessTokenJson, toTokenJson(token({ group_id: null }), NOW), true],
   ['a revoked, expired, used personal access token', PersonalAccessTokenJson, toTokenJson(used, NOW), true],
   ['a new personal access token', PersonalAccessTokenWithTokenJson, withToken(toTokenJson(token(), NOW), 'glpat-secret'), true],
-  ['a group access token', GroupAccessTokenJson, toGroupAccessTokenJson({ token: used, accessLevel: 40, groupId: 3 }, NOW), true],
-  ['a new group access token', GroupAccessTokenWithTokenJson, toIssuedGroupAccessTokenJson({ token: token(), accessLevel: 30, groupId: 3, plaintext: 'glpat-secret' }, NOW), true],
+  ['a group access token', GroupAccessTokenJson, toResourceAccessTokenJson({ token: used, accessLevel: 40, kind: 'group', resourceId: 3 }, NOW), true],
+  ['a new group access token', GroupAccessTokenWithTokenJson, toIssuedResourceAccessTokenJson({ token: token(), accessLevel: 30, kind: 'group', resourceId: 3, plaintext: 'glpat-secret' }, NOW), true],
+  ['a project access token', RESOURCE_ACCESS_TOKEN_ENTITIES.project.token, toResourceAccessTokenJson({ token: used, accessLevel: 40, kind: 'project', resourceId: 5 }, NOW), true],
+  ['a new project access token', RESOURCE_ACCESS_TOKEN_ENTITIES.project.withToken, toIssuedResourceAccessTokenJson({ token: token(), accessLevel: 30, kind: 'project', resourceId: 5, plaintext: 'glpat-secret' }, NOW), true],
   ['a user as others see them', UserBasicJson, toUserBasicJson(user({ state: 'blocked' }), URL), true],
   ['a user seen by another user', UserJson, toUserJson(user(), URL, { self: false, forAdmin: false }), true],
   ['a user seen by themself', UserJson, toUserJson(user(), URL, { self: true, forAdmin: false }), true],

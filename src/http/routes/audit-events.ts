@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { listGroupAuditEvents } from '../../services/audit.js';
+import type { ResourceKind } from '../../domain/bot-users.js';
+import { listGroupAuditEvents, listProjectAuditEvents } from '../../services/audit.js';
 import { requireCaller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
@@ -7,33 +8,51 @@ import { AuditEventJson, toAuditEventJson } from '../presenters/audit-events.js'
 import { errorResponses, PaginationQuery, Ref } from '../schemas.js';
 import { dateTime } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
-import { GroupIdField } from './group-access-tokens.js';
+import { resourceIdField } from './resource-access-tokens.js';
 
 const tags = ['audit events'];
 const Since = (description: string) => Type.Optional(Type.String({ maxLength: 64, description: `${description} (ISO 8601)`, examples: ['2026-01-01T00:00:00Z'] }));
 
+/** Each kind's list: the same query and answer, its own readers (GitLab: read_group_audit_events, read_project_audit_events). */
+const LISTS: Record<ResourceKind, { list: typeof listGroupAuditEvents; summary: string; description: string }> = {
+  group: {
+    list: listGroupAuditEvents,
+    summary: "List a group's audit events, newest first",
+    description:
+      "Token creation (and refused creation), rotation, revocation and reuse detection, with author, IP and time; the group's projects' events too. Owners and administrators; others: 403.",
+  },
+  project: {
+    list: listProjectAuditEvents,
+    summary: "List a project's audit events, newest first",
+    description: 'Project access token creation (and refused creation), rotation, revocation and reuse detection, with author, IP and time. Maintainers, Owners and administrators; others: 403.',
+  },
+};
+
 export async function auditEventRoutes(app: App, { ctx }: RouteOptions) {
-  app.get(
-    '/groups/:id/audit_events',
-    {
-      schema: {
-        tags,
-        summary: "List a group's audit events, newest first",
-        description: 'Token creation (and refused creation), rotation, revocation and reuse detection, with author, IP and time. Owners and administrators; others: 403.',
-        params: Type.Object({ id: GroupIdField }),
-        querystring: Type.Object({ created_after: Since('Created at or after'), created_before: Since('Created at or before'), ...PaginationQuery }),
-        response: {
-          200: Type.Array(Ref(AuditEventJson), { description: 'The events, newest first, one page (see the pagination headers)' }),
-          ...errorResponses(400, 401, 403, 404),
+  for (const kind of ['group', 'project'] as const) {
+    const { list, summary, description } = LISTS[kind];
+    app.get(
+      `/${kind}s/:id/audit_events`,
+      {
+        schema: {
+          tags,
+          summary,
+          description,
+          params: Type.Object({ id: resourceIdField(kind) }),
+          querystring: Type.Object({ created_after: Since('Created at or after'), created_before: Since('Created at or before'), ...PaginationQuery }),
+          response: {
+            200: Type.Array(Ref(AuditEventJson), { description: 'The events, newest first, one page (see the pagination headers)' }),
+            ...errorResponses(400, 401, 403, 404),
+          },
         },
       },
-    },
-    async (request, reply) => {
-      const filters = { createdAfter: dateTime('created_after', request.query.created_after), createdBefore: dateTime('created_before', request.query.created_before) };
-      const page = pageOf(request.query);
-      const { items, total } = unwrap(await listGroupAuditEvents(ctx, requireCaller(request), request.params.id, filters, page));
-      setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
-      return items.map(toAuditEventJson);
-    },
-  );
+      async (request, reply) => {
+        const filters = { createdAfter: dateTime('created_after', request.query.created_after), createdBefore: dateTime('created_before', request.query.created_before) };
+        const page = pageOf(request.query);
+        const { items, total } = unwrap(await list(ctx, requireCaller(request), request.params.id, filters, page));
+        setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
+        return items.map(toAuditEventJson);
+      },
+    );
+  }
 }

@@ -1022,15 +1022,28 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
     });
   });
 
-  describe('bad input: GitLab’s 400/404 and nothing written', () => {
+  // The same refusals for a project's tokens (§10: "everything the group endpoints refuse, the
+  // project endpoints refuse the same way"), with the project's words; the group's Owner manages both.
+  describe.each(['group', 'project'] as const)('bad input: GitLab’s 400/404 and nothing written (%s)', (kind) => {
     let pat: string;
     let group: GroupRow;
+    /** The group, or a project in it. */
+    let resource: { id: number };
     let token: { id: number; token: string };
+    const urlOf = (target: { id: number } | string, rest = '') => `/api/v4/${kind}s/${typeof target === 'string' ? target : target.id}/access_tokens${rest}`;
+    const notFound = kind === 'group' ? '404 Group Not Found' : '404 Project Not Found';
+    const tokenNotFound = `404 ${kind} Access Token Not Found`;
+    async function createIn(body: Record<string, unknown> = {}) {
+      const res = await api(pat).post(urlOf(resource), { name: 'test', scopes: ['api'], ...body });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json();
+    }
     beforeAll(async () => {
       ({ pat, group } = await ownerWithGroup());
-      token = await createToken(group, pat);
+      resource = kind === 'group' ? group : await makeProject(h, group);
+      token = await createIn();
     });
-    const post = (body: Record<string, unknown>) => expectNothingWritten(() => api(pat).post(tokensUrl(group), body));
+    const post = (body: Record<string, unknown>) => expectNothingWritten(() => api(pat).post(urlOf(resource), body));
 
     it('create: dates that are not dates: 400 {"error":"expires_at is invalid"}', async () => {
       for (const expires_at of ['2027-02-30', '2027-13-01', 'tomorrow', '31/01/2027', '', '2027-01-31T00:00:00Z', 20270131]) {
@@ -1053,7 +1066,7 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
       expect(res.json()).toEqual({ message: '400 Bad request - Name is too long (maximum is 255 characters)' });
       res = await post({ name: 't', description: 'd'.repeat(256), scopes: ['api'] });
       expect(res.json()).toEqual({ message: '400 Bad request - Description is too long (maximum is 255 characters)' });
-      expect((await createToken(group, pat, { name: 'n'.repeat(255), description: 'd'.repeat(255) })).name).toHaveLength(255);
+      expect((await createIn({ name: 'n'.repeat(255), description: 'd'.repeat(255) })).name).toHaveLength(255);
     });
 
     it('create: scopes that are not a list of scopes: 400', async () => {
@@ -1066,42 +1079,42 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
 
     it('create: a body that is not JSON: 400, nothing written', async () => {
       const res = await expectNothingWritten(() =>
-        h.app.inject({ method: 'POST', url: tokensUrl(group), headers: { 'private-token': pat, 'content-type': 'application/json' }, payload: '{"name": "t", "scopes": [' }),
+        h.app.inject({ method: 'POST', url: urlOf(resource), headers: { 'private-token': pat, 'content-type': 'application/json' }, payload: '{"name": "t", "scopes": [' }),
       );
       expect(res.statusCode).toBe(400);
     });
 
-    it('unknown groups and malformed paths: 404 Group Not Found on every endpoint', async () => {
+    it(`unknown ${kind}s and malformed paths: ${notFound} on every endpoint`, async () => {
       for (const id of ['999999', '99999999999999999999', '-1', '0', 'no-such-group', 'a%2F%2Fb', '%2F', `${group.full_path}%2Fmissing`, 'x'.repeat(300)]) {
         for (const res of [
-          await api(pat).get(tokensUrl(id)),
-          await api(pat).get(tokensUrl(id, `/${token.id}`)),
-          await expectNothingWritten(() => api(pat).post(tokensUrl(id), { name: 't', scopes: ['api'] })),
-          await expectNothingWritten(() => api(pat).post(tokensUrl(id, `/${token.id}/rotate`))),
-          await expectNothingWritten(() => api(pat).delete(tokensUrl(id, `/${token.id}`))),
-          await api(token.token).post(tokensUrl(id, '/self/rotate')),
+          await api(pat).get(urlOf(id)),
+          await api(pat).get(urlOf(id, `/${token.id}`)),
+          await expectNothingWritten(() => api(pat).post(urlOf(id), { name: 't', scopes: ['api'] })),
+          await expectNothingWritten(() => api(pat).post(urlOf(id, `/${token.id}/rotate`))),
+          await expectNothingWritten(() => api(pat).delete(urlOf(id, `/${token.id}`))),
+          await api(token.token).post(urlOf(id, '/self/rotate')),
         ]) {
           expect(res.statusCode, id).toBe(404);
-          expect(res.json(), id).toEqual({ message: '404 Group Not Found' });
+          expect(res.json(), id).toEqual({ message: notFound });
         }
       }
     });
 
     it('non-numeric or impossible token ids: 404 (token_id is a string in GitLab), rotate 401 (404 for admins)', async () => {
       for (const id of ['abc', '1.5', '-1', '0', '99999999999999999999', `${token.id}abc`, 'self%20']) {
-        const get = await api(pat).get(tokensUrl(group, `/${id}`));
+        const get = await api(pat).get(urlOf(resource, `/${id}`));
         expect(get.statusCode, id).toBe(404);
-        expect(get.json()).toEqual({ message: '404 group Access Token Not Found' });
-        const del = await expectNothingWritten(() => api(pat).delete(tokensUrl(group, `/${id}`)));
-        expect(del.json(), id).toEqual({ message: '404 group Access Token Not Found' });
-        expect((await expectNothingWritten(() => api(pat).post(tokensUrl(group, `/${id}/rotate`)))).statusCode, id).toBe(401);
-        expect((await api(rootPat).post(tokensUrl(group, `/${id}/rotate`))).json(), id).toEqual({ message: '404 Not Found' });
+        expect(get.json()).toEqual({ message: tokenNotFound });
+        const del = await expectNothingWritten(() => api(pat).delete(urlOf(resource, `/${id}`)));
+        expect(del.json(), id).toEqual({ message: tokenNotFound });
+        expect((await expectNothingWritten(() => api(pat).post(urlOf(resource, `/${id}/rotate`)))).statusCode, id).toBe(401);
+        expect((await api(rootPat).post(urlOf(resource, `/${id}/rotate`))).json(), id).toEqual({ message: '404 Not Found' });
       }
-      expect((await api(pat).delete(tokensUrl(group, '/self'))).json()).toEqual({ message: '404 group Access Token Not Found' });
+      expect((await api(pat).delete(urlOf(resource, '/self'))).json()).toEqual({ message: tokenNotFound });
     });
 
     it('a NUL byte in token_id is refused before any lookup (GitLab\'s HandleNullBytes): 400, nothing written', async () => {
-      for (const request of [() => api(pat).get(tokensUrl(group, '/%00')), () => api(pat).delete(tokensUrl(group, '/%00')), () => api(pat).post(tokensUrl(group, '/%00/rotate'))]) {
+      for (const request of [() => api(pat).get(urlOf(resource, '/%00')), () => api(pat).delete(urlOf(resource, '/%00')), () => api(pat).post(urlOf(resource, '/%00/rotate'))]) {
         const res = await expectNothingWritten(request);
         expect(res.statusCode).toBe(400);
         expect(res.json()).toEqual({ error: 'token_id is invalid' });
@@ -1110,9 +1123,9 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
 
     it('rotate: expires_at that is not a date: 400 {"error":"expires_at is invalid"}, the token untouched', async () => {
       for (const expires_at of ['2027-02-30', 'next week', 7]) {
-        const res = await expectNothingWritten(() => api(pat).post(tokensUrl(group, `/${token.id}/rotate`), { expires_at }));
+        const res = await expectNothingWritten(() => api(pat).post(urlOf(resource, `/${token.id}/rotate`), { expires_at }));
         expect(res.json(), String(expires_at)).toEqual({ error: 'expires_at is invalid' });
-        const self = await expectNothingWritten(() => api(token.token).post(tokensUrl(group, '/self/rotate'), { expires_at }));
+        const self = await expectNothingWritten(() => api(token.token).post(urlOf(resource, '/self/rotate'), { expires_at }));
         expect(self.json(), String(expires_at)).toEqual({ error: 'expires_at is invalid' });
       }
     });
@@ -1128,24 +1141,24 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
         ['per_page=abc', 'per_page is invalid'],
       ];
       for (const [query, error] of cases) {
-        const res = await api(pat).get(tokensUrl(group, `?${query}`));
+        const res = await api(pat).get(urlOf(resource, `?${query}`));
         expect(res.statusCode, query).toBe(400);
         expect(res.json()).toEqual({ error });
       }
       // An unknown sort is ignored, as GitLab does; per_page is capped at 100.
-      expect((await api(pat).get(tokensUrl(group, '?sort=bogus'))).statusCode).toBe(200);
-      expect((await api(pat).get(tokensUrl(group, '?per_page=1000'))).headers['x-per-page']).toBe('100');
+      expect((await api(pat).get(urlOf(resource, '?sort=bogus'))).statusCode).toBe(200);
+      expect((await api(pat).get(urlOf(resource, '?per_page=1000'))).headers['x-per-page']).toBe('100');
     });
 
     it('no credentials on any endpoint: 401 before any validation', async () => {
       for (const res of [
-        await api().get(tokensUrl(group)),
-        await api().get(tokensUrl(group, '/1')),
-        await api().get(tokensUrl(group, '/self')),
-        await api().post(tokensUrl(group), { bogus: true }),
-        await api().post(tokensUrl(group, '/1/rotate'), { expires_at: 'x' }),
-        await api().post(tokensUrl(group, '/self/rotate')),
-        await api().delete(tokensUrl(group, '/1')),
+        await api().get(urlOf(resource)),
+        await api().get(urlOf(resource, '/1')),
+        await api().get(urlOf(resource, '/self')),
+        await api().post(urlOf(resource), { bogus: true }),
+        await api().post(urlOf(resource, '/1/rotate'), { expires_at: 'x' }),
+        await api().post(urlOf(resource, '/self/rotate')),
+        await api().delete(urlOf(resource, '/1')),
       ]) {
         expect(res.statusCode).toBe(401);
         expect(res.json()).toEqual({ message: '401 Unauthorized' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../../../test/support/databases.js';
 import { makePat, makeUser, snapshot } from '../../../test/support/factories.js';
-import { client, createHarness, type Harness } from '../../../test/support/harness.js';
+import { browserClient, client, createHarness, type Harness } from '../../../test/support/harness.js';
 import { revokeTokenIfActive } from '../../store/repositories/tokens.js';
 import type { UserRow } from '../../store/schema.js';
 
@@ -218,6 +218,72 @@ describe.each(TEST_DIALECTS)('personal access token routes (%s)', (dialect) => {
         error_description: 'The request requires higher privileges than provided by the access token.',
         scope: 'api self_rotate',
       });
+      expect(await snapshot(h)).toEqual(before);
+    });
+  });
+
+  describe('POST /user/personal_access_tokens (a token for yourself)', () => {
+    const PASSWORD = 'correct-horse-battery-staple';
+    const SCOPES_NOT_VALID = { error: 'scopes does not have a valid value' };
+    const body = (scopes: string[], extra: Record<string, unknown> = {}) => ({ name: 'mine', description: 'for the laptop', scopes, expires_at: '2026-07-01', ...extra });
+
+    it('signed in to the web UI (browser session): any personal scope available to you, 201 with the token, which works', async () => {
+      const dora = await makeUser(h, { password: PASSWORD });
+      const browser = await browserClient(h, dora.username, PASSWORD);
+      const res = await browser.post('/api/v4/user/personal_access_tokens', body(['api', 'read_user', 'write_repository']));
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toMatchObject({
+        name: 'mine',
+        description: 'for the laptop',
+        scopes: ['api', 'read_user', 'write_repository'],
+        expires_at: '2026-07-01',
+        user_id: dora.id,
+        active: true,
+        revoked: false,
+      });
+      expect((await client(h, res.json().token).get('/api/v4/user')).json()).toMatchObject({ id: dora.id });
+      expect(ids(await browser.get('/api/v4/personal_access_tokens'))).toEqual([res.json().id]);
+    });
+
+    it("with a browser session, createPersonalAccessToken's rules still hold: no admin scopes for a non-admin, GitLab's validations; nothing written", async () => {
+      const erin = await makeUser(h, { password: PASSWORD });
+      const browser = await browserClient(h, erin.username, PASSWORD);
+      const before = await snapshot(h);
+      const sudo = await browser.post('/api/v4/user/personal_access_tokens', body(['api', 'sudo']));
+      expect(sudo.statusCode).toBe(400);
+      expect(sudo.json()).toEqual({ message: '400 Bad request - Scopes can only contain available scopes' });
+      expect((await browser.post('/api/v4/user/personal_access_tokens', body(['no_such_scope']))).statusCode).toBe(400);
+      expect((await browser.post('/api/v4/user/personal_access_tokens', body([])).then((r) => r.statusCode))).toBe(400);
+      expect((await browser.post('/api/v4/user/personal_access_tokens', body(['api'], { name: '' }))).statusCode).toBe(400);
+      expect((await browser.post('/api/v4/user/personal_access_tokens', body(['api'], { expires_at: '2099-01-01' }))).statusCode).toBe(400);
+      expect(await snapshot(h)).toEqual(before);
+    });
+
+    it("with a token, GitLab's limit: k8s_proxy and self_rotate only (201)", async () => {
+      const asAlice = client(h, alicePat.token);
+      const res = await asAlice.post('/api/v4/user/personal_access_tokens', body(['k8s_proxy', 'self_rotate']));
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toMatchObject({ scopes: ['k8s_proxy', 'self_rotate'], user_id: alice.id });
+    });
+
+    it('with a token, any other scope is 400 "scopes does not have a valid value" (a token never mints a broader token), nothing written', async () => {
+      const asAlice = client(h, alicePat.token);
+      const before = await snapshot(h);
+      for (const scopes of [['api'], ['read_api'], ['k8s_proxy', 'write_repository'], ['read_user']]) {
+        const res = await asAlice.post('/api/v4/user/personal_access_tokens', body(scopes));
+        expect(res.statusCode, scopes.join()).toBe(400);
+        expect(res.json()).toEqual(SCOPES_NOT_VALID);
+      }
+      // Not even an administrator's token.
+      expect((await admin.post('/api/v4/user/personal_access_tokens', body(['api']))).json()).toEqual(SCOPES_NOT_VALID);
+      expect(await snapshot(h)).toEqual(before);
+    });
+
+    it('a token needs the api scope to call it (403 insufficient_scope); anonymous is 401', async () => {
+      const readOnly = await makePat(h, alice, { scopes: ['read_api'] });
+      const before = await snapshot(h);
+      expect((await client(h, readOnly.token).post('/api/v4/user/personal_access_tokens', body(['k8s_proxy']))).statusCode).toBe(403);
+      expect((await client(h).post('/api/v4/user/personal_access_tokens', body(['k8s_proxy']))).statusCode).toBe(401);
       expect(await snapshot(h)).toEqual(before);
     });
   });

@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import {
+  createOwnPersonalAccessToken,
   getPersonalAccessToken,
   listPersonalAccessTokens,
   revokePersonalAccessToken,
@@ -19,6 +20,17 @@ const RotateBody = Type.Object(
   { examples: [{ expires_at: '2027-01-31' }] },
 );
 const tags = ['personal access tokens'];
+
+/** The attributes of a new personal access token: POST /user/personal_access_tokens and POST /users/:id/personal_access_tokens. */
+export const NewPersonalAccessTokenBody = Type.Object(
+  {
+    name: Type.String({ maxLength: 1024 }),
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    scopes: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
+    expires_at: Type.Optional(DateString('Expiry date (midnight UTC); defaults to the maximum lifetime')),
+  },
+  { examples: [{ name: 'ci', scopes: ['api'], expires_at: '2027-01-31' }] },
+);
 
 export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
   const json = (row: Parameters<typeof toTokenJson>[0]) => toTokenJson(row, ctx.clock.now());
@@ -42,6 +54,25 @@ export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions)
       const { items, total } = await listPersonalAccessTokens(ctx, caller, { ...tokenFiltersFrom(request.query), userId: request.query.user_id }, page);
       setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
       return items.map(json);
+    },
+  );
+
+  app.post(
+    '/user/personal_access_tokens',
+    {
+      schema: {
+        tags,
+        summary: 'Create a personal access token for yourself',
+        description:
+          "With a token, GitLab's limit: only the k8s_proxy and self_rotate scopes (others: 400 `scopes does not have a valid value`). Signed in to the web UI (a browser session), any personal scope available to you, as GitLab's User Settings page allows.",
+        body: NewPersonalAccessTokenBody,
+        response: { 201: Ref(PersonalAccessTokenWithTokenJson), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const { name, description, scopes, expires_at } = request.body;
+      const issued = unwrap(await createOwnPersonalAccessToken(ctx, requireCaller(request), { name, description, scopes, expiresAt: expires_at }));
+      return reply.code(201).send(withToken(json(issued.row), issued.token));
     },
   );
 

@@ -115,6 +115,59 @@ describe.each(TEST_DIALECTS)('project routes (%s)', (dialect) => {
     });
   });
 
+  describe("GET /projects/:id/abilities (Tollgate's own: what the web UI shows)", () => {
+    const abilitiesOf = async (api: ReturnType<typeof client>, project: ProjectRow) => {
+      const res = await api.get(`/api/v4/projects/${project.id}/abilities`);
+      expect(res.statusCode).toBe(200);
+      return res.json();
+    };
+
+    it('§10 admin_project: Maintainers manage project access tokens, not only Owners; Developers do not', async () => {
+      const maintainer = await signedIn(h);
+      await setRole(h, { group: acme }, maintainer.user, AccessLevel.MAINTAINER);
+      const full = { admin_project: true, read_resource_access_tokens: true, create_resource_access_token: true };
+      expect(await abilitiesOf(maintainer.api, secret)).toEqual({ ...full, access_level: 40 });
+      expect(await abilitiesOf(owner.api, secret)).toEqual({ ...full, access_level: 50 });
+      expect(await abilitiesOf(developer.api, secret)).toEqual({
+        admin_project: false,
+        read_resource_access_tokens: false,
+        create_resource_access_token: false,
+        access_level: 30,
+      });
+    });
+
+    it('§10 the effective role is the highest of the direct project role and the inherited group roles', async () => {
+      const promoted = await signedIn(h);
+      await setRole(h, { group: acme }, promoted.user, AccessLevel.REPORTER);
+      await setRole(h, { project: secret }, promoted.user, AccessLevel.MAINTAINER);
+      expect(await abilitiesOf(promoted.api, secret)).toMatchObject({ admin_project: true, access_level: 40 });
+      expect(await abilitiesOf(reporter.api, secret)).toMatchObject({ admin_project: false, access_level: 20 });
+    });
+
+    it('an administrator counts as Owner without being a member (T8)', async () => {
+      expect(await abilitiesOf(admin, secret)).toMatchObject({ admin_project: true, create_resource_access_token: true, access_level: 50 });
+    });
+
+    it("§10 the creation switch of the project's top-level group takes token creation away, not reading", async () => {
+      const root = await makeGroup(h, owner.user, { path: 'switched-off-projects' });
+      const sub = await makeGroup(h, owner.user, { path: 'sub', parent: root });
+      const project = await makeProject(h, sub, { path: 'app' });
+      expect((await owner.api.put(`/api/v4/groups/${root.id}`, { resource_access_token_creation_allowed: false })).statusCode).toBe(200);
+      expect(await abilitiesOf(owner.api, project)).toMatchObject({ read_resource_access_tokens: true, create_resource_access_token: false, access_level: 50 });
+    });
+
+    it('a project the caller cannot see is 404, as everywhere else; anonymous on a public project gets no abilities', async () => {
+      expect((await outsider.api.get(`/api/v4/projects/${secret.id}/abilities`)).json()).toEqual(PROJECT_NOT_FOUND);
+      expect((await client(h).get(`/api/v4/projects/${secret.id}/abilities`)).statusCode).toBe(404);
+      expect(await abilitiesOf(client(h), open)).toEqual({
+        admin_project: false,
+        read_resource_access_tokens: false,
+        create_resource_access_token: false,
+        access_level: 0,
+      });
+    });
+  });
+
   describe('visibility and inherited access', () => {
     it('a private project is 404 to non-members and anonymous callers; members of any group above it can read it', async () => {
       for (const api of [outsider.api, external.api, client(h)]) {

@@ -1,6 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { VISIBILITIES } from '../../domain/permissions.js';
-import { createProject, getProject, listProjects, type NamedProject } from '../../services/projects.js';
+import { createProject, getProject, getProjectAbilities, listProjects, type NamedProject } from '../../services/projects.js';
 import { requireCaller } from '../plugins/auth.js';
 import { paramError, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
@@ -9,6 +9,18 @@ import { errorResponses, PaginationQuery, Ref, ResourceIdParams, StringEnum } fr
 import type { App, RouteOptions } from '../types.js';
 
 const tags = ['projects'];
+
+const ProjectAbilitiesJson = Type.Object(
+  {
+    admin_project: Type.Boolean({ description: "Change the project's settings (Maintainers)" }),
+    read_resource_access_tokens: Type.Boolean({ description: 'List, read and revoke project access tokens (Maintainers)' }),
+    create_resource_access_token: Type.Boolean({ description: 'Create and rotate project access tokens (Maintainers, when the top-level group allows it; never a bot)' }),
+    access_level: Type.Integer({
+      description: 'Your role: the highest of your project membership and your memberships of the groups above it, administrators counting as Owner (0: none). Also the highest role you may give a token',
+    }),
+  },
+  { description: 'Your abilities on the project' },
+);
 
 export const presentProject = ({ project, group, groupFullName }: NamedProject, externalUrl: string) => toProjectJson(project, group, groupFullName, externalUrl);
 
@@ -68,6 +80,22 @@ export async function projectRoutes(app: App, { ctx }: RouteOptions) {
       const created = unwrap(await createProject(ctx, caller, { name, path, namespaceId: namespace_id, description, visibility }));
       return reply.code(201).send(presentProject(created, externalUrl));
     },
+  );
+
+  app.get(
+    '/projects/:id/abilities',
+    {
+      config: { auth: 'optional' },
+      schema: {
+        tags,
+        summary: "What you may do on a project (Tollgate's own)",
+        description:
+          "GitLab's abilities for the caller on this project, computed by the rules the API enforces, for clients that show or hide actions (Tollgate's web UI). Not in GitLab's API.",
+        params: ResourceIdParams,
+        response: { 200: ProjectAbilitiesJson, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => unwrap(await getProjectAbilities(ctx, request.caller, request.params.id)),
   );
 
   app.get('/projects/:id', { config: { auth: 'optional' }, schema: { tags, summary: 'Get a project', params: ResourceIdParams, response: { 200: Ref(ProjectJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {

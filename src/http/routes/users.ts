@@ -6,8 +6,9 @@ import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { toUserBasicJson, toUserJson, UserBasicJson, UserJson } from '../presenters/users.js';
 import { PersonalAccessTokenWithTokenJson, toTokenJson, withToken } from '../presenters/tokens.js';
-import { DateString, errorResponses, PaginationQuery, Ref } from '../schemas.js';
+import { errorResponses, PaginationQuery, Ref } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
+import { NewPersonalAccessTokenBody } from './personal-access-tokens.js';
 
 const UserIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the user' }) });
 
@@ -84,12 +85,7 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
         tags: ['personal access tokens'],
         summary: 'Create a personal access token for a user (administrators)',
         params: UserIdParams,
-        body: Type.Object({
-          name: Type.String({ maxLength: 1024 }),
-          description: Type.Optional(Type.String({ maxLength: 1024 })),
-          scopes: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
-          expires_at: Type.Optional(DateString('Expiry date (midnight UTC); defaults to the maximum lifetime')),
-        }, { examples: [{ name: 'ci', scopes: ['api'], expires_at: '2027-01-31' }] }),
+        body: NewPersonalAccessTokenBody,
         response: { 201: Ref(PersonalAccessTokenWithTokenJson), ...errorResponses(400, 401, 403, 404) },
       },
     },

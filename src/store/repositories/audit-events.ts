@@ -15,14 +15,20 @@ export interface AuditEventFilters {
   createdBefore?: string | undefined;
 }
 
+/** The events of one entity, and optionally those of other entities of one type (a group's projects). */
+export interface AuditEventScope {
+  type: AuditEventRow['entity_type'];
+  id: number;
+  also?: { type: AuditEventRow['entity_type']; ids: number[] };
+}
+
 /** Newest first, as GitLab lists them. */
-export async function listAuditEvents(
-  db: Db,
-  entity: { type: AuditEventRow['entity_type']; id: number },
-  page: Page,
-  filters: AuditEventFilters = {},
-): Promise<{ rows: AuditEventRow[]; total: number }> {
-  let base = db.selectFrom('audit_events').where('entity_type', '=', entity.type).where('entity_id', '=', entity.id);
+export async function listAuditEvents(db: Db, entity: AuditEventScope, page: Page, filters: AuditEventFilters = {}): Promise<{ rows: AuditEventRow[]; total: number }> {
+  const { also } = entity;
+  let base = db.selectFrom('audit_events').where((eb) => {
+    const own = eb.and([eb('entity_type', '=', entity.type), eb('entity_id', '=', entity.id)]);
+    return also && also.ids.length > 0 ? eb.or([own, eb.and([eb('entity_type', '=', also.type), eb('entity_id', 'in', also.ids)])]) : own;
+  });
   if (filters.createdAfter) base = base.where('created_at', '>=', filters.createdAfter);
   if (filters.createdBefore) base = base.where('created_at', '<=', filters.createdBefore);
   const [rows, count] = await Promise.all([

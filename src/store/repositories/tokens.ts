@@ -141,38 +141,44 @@ export async function findTokens(db: Db, filters: TokenFilters, page: Page, now:
   return { rows: list, total: toCount(count.n as number) };
 }
 
-/** A bot of a group: a `project_bot` user that is a direct member of it, with its role there. */
-export interface GroupBot {
+/** A bot of a group or project: a `project_bot` user that is a direct member of it, with its role there. */
+export interface ResourceBot {
   userId: number;
   accessLevel: number;
 }
 
+/** Whose bots: a group's (`members.source_type` 'group') or a project's ('project'). */
+export interface BotResource {
+  sourceType: 'group' | 'project';
+  id: number;
+}
+
 /**
- * The bots of a group are the bot users among its direct members (§9 #13): a
- * subgroup does not list its parent's tokens, nor a parent its subgroups'.
+ * The bots of a resource are the bot users among its direct members (§9 #13): a subgroup does
+ * not list its parent's tokens, nor a parent its subgroups', nor a project its group's (§10).
  */
-export const findGroupBots = (db: Db, groupId: number): Promise<GroupBot[]> =>
+export const findResourceBots = (db: Db, resource: BotResource): Promise<ResourceBot[]> =>
   db
     .selectFrom('members')
     .innerJoin('users', 'users.id', 'members.user_id')
     .select(['members.user_id as userId', 'members.access_level as accessLevel'])
-    .where('members.source_type', '=', 'group')
-    .where('members.source_id', '=', groupId)
+    .where('members.source_type', '=', resource.sourceType)
+    .where('members.source_id', '=', resource.id)
     .where('users.user_type', '=', 'project_bot')
     .orderBy('members.user_id')
     .execute();
 
-export interface GroupBotToken {
+export interface ResourceBotToken {
   token: TokenRow;
-  /** The bot's role in the group: the token's `access_level`. */
+  /** The bot's role in the resource: the token's `access_level`. */
   accessLevel: number;
 }
 
-/** One token of one of the group's bots; a token of another group's bot is not found here. */
-export async function findGroupBotToken(db: Db, groupId: number, tokenId: number): Promise<GroupBotToken | undefined> {
+/** One token of one of the resource's bots; a token of another resource's bot is not found here. */
+export async function findResourceBotToken(db: Db, resource: BotResource, tokenId: number): Promise<ResourceBotToken | undefined> {
   const row = await db
     .selectFrom('personal_access_tokens as t')
-    .innerJoin('members as m', (join) => join.onRef('m.user_id', '=', 't.user_id').on('m.source_type', '=', 'group').on('m.source_id', '=', groupId))
+    .innerJoin('members as m', (join) => join.onRef('m.user_id', '=', 't.user_id').on('m.source_type', '=', resource.sourceType).on('m.source_id', '=', resource.id))
     .innerJoin('users as u', 'u.id', 't.user_id')
     .selectAll('t')
     .select('m.access_level as bot_access_level')
@@ -214,7 +220,7 @@ export interface TokenLookup {
 const LOOKUP_SQL = `
   select t.id as t_id, t.name as t_name, t.scopes as t_scopes, t.expires_at as t_expires_at, t.revoked as t_revoked,
          t.last_used_at as t_last_used_at, t.last_used_ips as t_last_used_ips, t.impersonation as t_impersonation,
-         u.id, u.username, u.email, u.name, u.state, u.is_admin, u.external, u.user_type, u.bot_namespace_id,
+         u.id, u.username, u.email, u.name, u.state, u.is_admin, u.external, u.user_type, u.bot_namespace_id, u.bot_project_id,
          u.password_digest, u.created_at, u.updated_at
   from personal_access_tokens t join users u on u.id = t.user_id
   where t.token_digest = `;

@@ -10,9 +10,19 @@ export const findUserById = (db: Db, id: number): Promise<UserRow | undefined> =
 export const findUsersByIds = async (db: Db, ids: number[]): Promise<UserRow[]> =>
   ids.length === 0 ? [] : db.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
 
-/** The bot users of access tokens of these groups. */
+/** The bot users of access tokens of these groups and of their projects (decision 0004). */
 export const findBotIdsOfGroups = async (db: Db, groupIds: number[]): Promise<number[]> =>
-  groupIds.length === 0 ? [] : (await db.selectFrom('users').select('id').where('bot_namespace_id', 'in', groupIds).execute()).map((row) => row.id);
+  groupIds.length === 0
+    ? []
+    : (
+        await db
+          .selectFrom('users')
+          .select('id')
+          .where((eb) =>
+            eb.or([eb('bot_namespace_id', 'in', groupIds), eb('bot_project_id', 'in', eb.selectFrom('projects').select('projects.id').where('projects.group_id', 'in', groupIds))]),
+          )
+          .execute()
+      ).map((row) => row.id);
 
 export const findUserByUsername = (db: Db, username: string): Promise<UserRow | undefined> =>
   db.selectFrom('users').selectAll().where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
-import { GROUP_ACCESS_TOKEN_SCOPES, SCOPE_DESCRIPTIONS } from '../../../src/domain/scopes.js';
-import { api, groupApiPath, type Group, type NewAccessToken } from '../api';
+import { SCOPE_DESCRIPTIONS, SCOPE_DESCRIPTIONS_FOR } from '../../../src/domain/scopes.js';
+import { api, type NewToken } from '../api';
 import { ASSIGNABLE_ACCESS_LEVELS, roleName, utcDatePlusDays } from '../format';
 import { toApiError } from '../hooks';
 import { FieldError, Notice, SelectField, TextArea, TextField, focusFirstError, showServerError, validateForm } from './fields';
@@ -20,20 +20,33 @@ const FIELD_IDS: Record<string, string> = {
   scopes: SCOPES_ERROR_ID,
 };
 
+/** Whose token it is, in the page's words: "group", "project" or "personal" (access token). */
+export type TokenKind = 'group' | 'project' | 'personal';
+
 interface TokenFormProps {
-  group: Group;
-  /** The creator's own role: the token's role can never be above it (T8). */
-  maxRole: number;
-  onCreated(token: NewAccessToken): void;
+  kind: TokenKind;
+  /** Where the form posts: `/groups/:id/access_tokens`, `/projects/:id/access_tokens`, `/user/personal_access_tokens`. */
+  createPath: string;
+  /** The scopes offered, in GitLab's order. */
+  scopes: readonly string[];
+  /** The creator's own role: the token's role can never be above it (T8). Absent: the token has no role (personal). */
+  maxRole?: number | undefined;
+  /** Below the name field: who can see it. */
+  nameHint?: string | undefined;
+  onCreated(token: NewToken): void;
   onCancel(): void;
 }
 
-export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProps) {
+/** A scope's description in the words of the page it is offered on. */
+const describeScope = (kind: TokenKind, scope: string): string | undefined =>
+  (kind === 'group' ? undefined : SCOPE_DESCRIPTIONS_FOR[kind][scope]) ?? (SCOPE_DESCRIPTIONS as Record<string, string>)[scope];
+
+export function TokenForm({ kind, createPath, scopes: offered, maxRole, nameHint, onCreated, onCancel }: TokenFormProps) {
   const form = useRef<HTMLFormElement>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const roles = ASSIGNABLE_ACCESS_LEVELS.filter((level) => level <= maxRole);
+  const roles = maxRole === undefined ? [] : ASSIGNABLE_ACCESS_LEVELS.filter((level) => level <= maxRole);
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -50,12 +63,12 @@ export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProp
     const expiresAt = String(data.get('token-expires-at') ?? '');
     setPending(true);
     try {
-      const created = await api.post<NewAccessToken>(`${groupApiPath(group.full_path)}/access_tokens`, {
+      const created = await api.post<NewToken>(createPath, {
         name: String(data.get('token-name')).trim(),
         ...(description ? { description } : {}),
         // Cleared: the server applies the longest lifetime allowed (T2).
         ...(expiresAt ? { expires_at: expiresAt } : {}),
-        access_level: Number(data.get('token-access-level')),
+        ...(maxRole === undefined ? {} : { access_level: Number(data.get('token-access-level')) }),
         scopes,
       });
       onCreated(created);
@@ -67,9 +80,9 @@ export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProp
 
   return (
     <form ref={form} className="form" onSubmit={submit} noValidate aria-labelledby="token-form-title">
-      <h2 id="token-form-title">Add a group access token</h2>
+      <h2 id="token-form-title">Add a {kind} access token</h2>
       {failure ? <Notice kind="error">{failure}</Notice> : null}
-      <TextField id="token-name" label="Token name" required maxLength={255} autoComplete="off" autoFocus error={errors['token-name']} hint="Visible to anyone who can see this group." />
+      <TextField id="token-name" label="Token name" required maxLength={255} autoComplete="off" autoFocus error={errors['token-name']} hint={nameHint} />
       <TextArea id="token-description" label="Token description" maxLength={255} rows={2} error={errors['token-description']} />
       <TextField
         id="token-expires-at"
@@ -81,17 +94,19 @@ export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProp
         hint="The token expires at midnight UTC on this date. Clear it to get the longest lifetime this instance allows."
         error={errors['token-expires-at']}
       />
-      <SelectField id="token-access-level" label="Select a role" defaultValue={String(roles[0] ?? 10)} error={errors['token-access-level']}>
-        {roles.map((level) => (
-          <option key={level} value={level}>
-            {roleName(level)}
-          </option>
-        ))}
-      </SelectField>
+      {maxRole === undefined ? null : (
+        <SelectField id="token-access-level" label="Select a role" defaultValue={String(roles[0] ?? 10)} error={errors['token-access-level']}>
+          {roles.map((level) => (
+            <option key={level} value={level}>
+              {roleName(level)}
+            </option>
+          ))}
+        </SelectField>
+      )}
       <fieldset className="scopes" aria-describedby={errors[SCOPES_ERROR_ID] ? `${SCOPES_ERROR_ID}-error` : undefined} aria-invalid={errors[SCOPES_ERROR_ID] ? true : undefined}>
         <legend>Select one or more scopes</legend>
         <FieldError id={SCOPES_ERROR_ID} error={errors[SCOPES_ERROR_ID]} />
-        {GROUP_ACCESS_TOKEN_SCOPES.map((scope) => (
+        {offered.map((scope) => (
           <div className="scope" key={scope}>
             <input type="checkbox" id={`scope-${scope}`} name="scopes" value={scope} aria-describedby={`scope-${scope}-description`} />
             <div>
@@ -99,7 +114,7 @@ export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProp
                 {scope}
               </label>
               <p className="hint" id={`scope-${scope}-description`}>
-                {SCOPE_DESCRIPTIONS[scope]}
+                {describeScope(kind, scope)}
               </p>
             </div>
           </div>
@@ -107,7 +122,7 @@ export function TokenForm({ group, maxRole, onCreated, onCancel }: TokenFormProp
       </fieldset>
       <div className="actions">
         <button type="submit" className="button primary" disabled={pending} aria-busy={pending || undefined}>
-          Create group access token
+          Create {kind} access token
         </button>
         <button type="button" className="button" onClick={onCancel}>
           Cancel

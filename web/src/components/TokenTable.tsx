@@ -1,22 +1,24 @@
-import type { AccessToken } from '../api';
+import type { ListedToken } from '../api';
 import { formatDate, roleName } from '../format';
 
 interface TokenTableProps {
-  tokens: AccessToken[];
+  tokens: ListedToken[];
   kind: 'active' | 'inactive';
   caption: string;
-  onRotate?(token: AccessToken): void;
-  onRevoke?(token: AccessToken): void;
+  /** The Role column: group and project access tokens have a role, personal ones do not. */
+  showRole: boolean;
+  onRotate?(token: ListedToken): void;
+  onRevoke?(token: ListedToken): void;
 }
 
 /** When an inactive token stopped working: revoked (with the date when the server gives it) or expired. */
-function inactiveSince(token: AccessToken): string {
+function inactiveSince(token: ListedToken): string {
   if (token.revoked) return token.revoked_at ? `Revoked ${formatDate(token.revoked_at)}` : 'Revoked';
   return `Expired ${formatDate(token.expires_at)}`;
 }
 
 /** A table on wide screens, one card per token on a phone (the cells carry their column names). */
-export function TokenTable({ tokens, kind, caption, onRotate, onRevoke }: TokenTableProps) {
+export function TokenTable({ tokens, kind, caption, showRole, onRotate, onRevoke }: TokenTableProps) {
   const active = kind === 'active';
   return (
     <div className="table-wrap">
@@ -30,7 +32,7 @@ export function TokenTable({ tokens, kind, caption, onRotate, onRevoke }: TokenT
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
             <th scope="col">{active ? 'Expires' : 'Revoked or expired'}</th>
-            <th scope="col">Role</th>
+            {showRole ? <th scope="col">Role</th> : null}
             {active ? (
               <th scope="col">
                 <span className="sr-only">Actions</span>
@@ -51,7 +53,7 @@ export function TokenTable({ tokens, kind, caption, onRotate, onRevoke }: TokenT
               <td data-label="Created">{formatDate(token.created_at)}</td>
               <td data-label="Last used">{formatDate(token.last_used_at)}</td>
               <td data-label={active ? 'Expires' : 'Revoked or expired'}>{active ? formatDate(token.expires_at) : inactiveSince(token)}</td>
-              <td data-label="Role">{roleName(token.access_level)}</td>
+              {showRole ? <td data-label="Role">{token.access_level === undefined ? '' : roleName(token.access_level)}</td> : null}
               {active ? (
                 <td className="row-actions">
                   <button type="button" className="button small" aria-label={`Rotate ${token.name}`} onClick={() => onRotate?.(token)}>

@@ -5,7 +5,7 @@ import { NewGroupForm } from '../components/NewGroupForm';
 import { Notice, PageHeading } from '../components/fields';
 import { roleName } from '../format';
 import { useGroupAbilities, useLoad, usePaged, useSession, useTitle } from '../hooks';
-import { groupUrl, navigate } from '../router';
+import { groupUrl, Link, navigate, projectUrl } from '../router';
 import { GroupList } from './Groups';
 
 /** Loads a group by its full path; shared by every group page. */
@@ -66,7 +66,9 @@ export function GroupPage({ fullPath }: { fullPath: string }) {
                 {projects.data.map((project) => (
                   <li key={project.id}>
                     <div>
-                      <span className="item-title">{project.name}</span>
+                      <Link to={projectUrl(project.path_with_namespace)} className="item-title">
+                        {project.name}
+                      </Link>
                       <span className="badge">{project.visibility}</span>
                     </div>
                     <div className="muted mono small">{project.path_with_namespace}</div>

@@ -1,13 +1,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { ASSIGNABLE_ACCESS_LEVELS, isAssignableAccessLevel } from '../domain/access-levels.js';
+import type { ResourceKind } from '../domain/bot-users.js';
 import {
-  createGroupAccessToken,
-  listGroupAccessTokens,
-  revokeGroupAccessToken,
-  rotateGroupAccessToken,
-  type GroupAccessToken,
-} from '../services/group-access-tokens.js';
-import { toGroupAccessTokenJson } from '../http/presenters/group-access-tokens.js';
+  createResourceAccessToken,
+  listResourceAccessTokens,
+  revokeResourceAccessToken,
+  rotateResourceAccessToken,
+  type ResourceAccessToken,
+} from '../services/resource-access-tokens.js';
+import { toResourceAccessTokenJson, type ResourceAccessTokenJson } from '../http/presenters/resource-access-tokens.js';
 import { asConsole, isoDateOption, out, scopeList, valueOf } from './common.js';
 
 /** Tokens fetched per page when the console lists them all (the API's largest page). */
@@ -24,29 +25,35 @@ function stateOption(value: string): 'active' | 'inactive' {
   return value;
 }
 
-function stateOf(json: ReturnType<typeof toGroupAccessTokenJson>): string {
+function stateOf(json: ResourceAccessTokenJson): string {
   if (json.revoked) return 'revoked';
   return json.expired ? 'expired' : 'active';
 }
 
-/** `tollgate group-tokens create|list|rotate|revoke` (docs/operator-guide.md). */
-export function registerGroupTokenCommands(program: Command): void {
+/**
+ * `tollgate group-tokens|project-tokens create|list|rotate|revoke` (docs/operator-guide.md): one
+ * set of commands, registered once per kind, over the one resource access token service.
+ */
+export function registerResourceTokenCommands(program: Command, kind: ResourceKind): void {
   // Errors are one line on stderr, usage mistakes included; --help shows the usage.
-  const tokens = program.command('group-tokens').description('Group access tokens').showHelpAfterError(false);
+  const tokens = program.command(`${kind}-tokens`).description(`${kind === 'group' ? 'Group' : 'Project'} access tokens`).showHelpAfterError(false);
+  // `--group <id|full/path>` / `--project <id|full/path>`; commander names the value after the flag.
+  const resourceOption = `--${kind} <id|full/path>`;
+  const resourceOf = (options: Record<string, unknown>) => ({ kind, ref: options[kind] as string });
 
   tokens
     .command('create')
-    .description('Create a group access token (and its bot user); prints only the token')
-    .requiredOption('--group <id|full/path>', 'the group')
+    .description(`Create a ${kind} access token (and its bot user); prints only the token`)
+    .requiredOption(resourceOption, `the ${kind}`)
     .requiredOption('--name <name>', 'name of the token and of its bot user')
     .requiredOption('--scopes <a,b>', 'comma-separated scopes', scopeList)
     .option('--access-level <N>', `role: ${ASSIGNABLE_ACCESS_LEVELS.join(', ')} (default 40, Maintainer)`, accessLevelOption)
     .option('--expires-at <YYYY-MM-DD>', 'expiry date (default: the maximum lifetime)', isoDateOption)
     .option('--description <text>')
-    .action(async (options: { group: string; name: string; scopes: string[]; accessLevel?: number; expiresAt?: string; description?: string }) =>
+    .action(async (options: { name: string; scopes: string[]; accessLevel?: number; expiresAt?: string; description?: string }) =>
       asConsole(async (ctx, caller) => {
         const issued = valueOf(
-          await createGroupAccessToken(ctx, caller, options.group, {
+          await createResourceAccessToken(ctx, caller, resourceOf(options), {
             name: options.name,
             scopes: options.scopes,
             accessLevel: options.accessLevel,
@@ -61,21 +68,21 @@ export function registerGroupTokenCommands(program: Command): void {
 
   tokens
     .command('list')
-    .description("List a group's access tokens (active and inactive); --json prints the API's JSON")
-    .requiredOption('--group <id|full/path>', 'the group')
+    .description(`List a ${kind}'s access tokens (active and inactive); --json prints the API's JSON`)
+    .requiredOption(resourceOption, `the ${kind}`)
     .option('--state <active|inactive>', 'only active or only inactive tokens', stateOption)
     .option('--json', 'print the tokens as the API returns them', false)
-    .action(async (options: { group: string; state?: 'active' | 'inactive'; json: boolean }) =>
+    .action(async (options: { state?: 'active' | 'inactive'; json: boolean }) =>
       asConsole(async (ctx, caller) => {
-        const all: GroupAccessToken[] = [];
+        const all: ResourceAccessToken[] = [];
         for (let page = 1; ; page += 1) {
-          const { tokens: rows, total } = valueOf(await listGroupAccessTokens(ctx, caller, options.group, { state: options.state }, { page, perPage: LIST_PAGE_SIZE }), 'api');
+          const { tokens: rows, total } = valueOf(await listResourceAccessTokens(ctx, caller, resourceOf(options), { state: options.state }, { page, perPage: LIST_PAGE_SIZE }), 'api');
           all.push(...rows);
           if (rows.length === 0 || all.length >= total) break;
         }
         const now = ctx.clock.now();
-        // The API's own presenter: `list --json` prints exactly what GET /groups/:id/access_tokens answers.
-        const shown = all.map((token) => toGroupAccessTokenJson(token, now));
+        // The API's own presenter: `list --json` prints exactly what GET /…/:id/access_tokens answers.
+        const shown = all.map((token) => toResourceAccessTokenJson(token, now));
         if (options.json) {
           out(JSON.stringify(shown, null, 2));
           return;
@@ -87,25 +94,25 @@ export function registerGroupTokenCommands(program: Command): void {
 
   tokens
     .command('rotate')
-    .description('Revoke a group access token and create its successor; prints only the new token')
-    .requiredOption('--group <id|full/path>', 'the group')
+    .description(`Revoke a ${kind} access token and create its successor; prints only the new token`)
+    .requiredOption(resourceOption, `the ${kind}`)
     .requiredOption('--token-id <id>', 'the token to rotate')
     .option('--expires-at <YYYY-MM-DD>', 'expiry of the new token (default: one week from today)', isoDateOption)
-    .action(async (options: { group: string; tokenId: string; expiresAt?: string }) =>
+    .action(async (options: { tokenId: string; expiresAt?: string }) =>
       asConsole(async (ctx, caller) => {
-        const issued = valueOf(await rotateGroupAccessToken(ctx, caller, options.group, options.tokenId, options.expiresAt), 'api');
+        const issued = valueOf(await rotateResourceAccessToken(ctx, caller, resourceOf(options), options.tokenId, options.expiresAt), 'api');
         out(issued.plaintext);
       }),
     );
 
   tokens
     .command('revoke')
-    .description('Revoke a group access token (its bot user is kept until the retention job removes it)')
-    .requiredOption('--group <id|full/path>', 'the group')
+    .description(`Revoke a ${kind} access token (its bot user is kept until the retention job removes it)`)
+    .requiredOption(resourceOption, `the ${kind}`)
     .requiredOption('--token-id <id>', 'the token to revoke')
-    .action(async (options: { group: string; tokenId: string }) =>
+    .action(async (options: { tokenId: string }) =>
       asConsole(async (ctx, caller) => {
-        valueOf(await revokeGroupAccessToken(ctx, caller, options.group, options.tokenId), 'api');
+        valueOf(await revokeResourceAccessToken(ctx, caller, resourceOf(options), options.tokenId), 'api');
       }),
     );
 }

@@ -5,18 +5,18 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/domain/expiry.js';
 import { POSTGRES_URL, TEST_DIALECTS } from '../support/databases.js';
-import { makeGroup, makePat, makeUser } from '../support/factories.js';
+import { makeGroup, makePat, makeProject, makeUser } from '../support/factories.js';
 import { TEST_SECRET } from '../support/harness.js';
 import { startServer, type ServerHarness } from '../support/server.js';
 
 /**
- * `tollgate group-tokens create|list|rotate|revoke`, the built console (node bin/tollgate.js),
- * on the database of a running server: whatever the console does, the API sees, and the other
- * way round.
+ * `tollgate group-tokens|project-tokens create|list|rotate|revoke`, the built console (node
+ * bin/tollgate.js), on the database of a running server: whatever the console does, the API sees,
+ * and the other way round. One set of commands, run for both kinds of resource.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const BUILT = join(ROOT, 'dist/cli/group-tokens.js');
-const SOURCES = ['src/cli/group-tokens.ts', 'src/cli/main.ts', 'src/services/group-access-tokens.ts'].map((file) => join(ROOT, file));
+const BUILT = join(ROOT, 'dist/cli/resource-tokens.js');
+const SOURCES = ['src/cli/resource-tokens.ts', 'src/cli/main.ts', 'src/services/resource-access-tokens.ts'].map((file) => join(ROOT, file));
 
 /** The console runs from dist/: build it when it is missing or older than what it is built from. */
 function ensureBuilt() {
@@ -30,11 +30,16 @@ interface Outcome {
   stderr: string;
 }
 
-describe.each(TEST_DIALECTS)('tollgate group-tokens (%s)', (dialect) => {
+const KINDS = ['group', 'project'] as const;
+
+describe.each(TEST_DIALECTS.flatMap((dialect) => KINDS.map((kind) => [dialect, kind] as const)))('tollgate %s: %s-tokens', (dialect, kind) => {
   let s: ServerHarness;
   let dataDir: string;
   let ownerPat: string;
-  let group: Awaited<ReturnType<typeof makeGroup>>;
+  /** The group, or a project in it (its Owner manages both): id, full path, API path. */
+  let res: { id: number; fullPath: string; path: string };
+  const cmd = `${kind}-tokens`;
+  const flag = `--${kind}`;
 
   beforeAll(async () => {
     ensureBuilt();
@@ -43,7 +48,11 @@ describe.each(TEST_DIALECTS)('tollgate group-tokens (%s)', (dialect) => {
     dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
     const owner = await makeUser(s);
     ownerPat = (await makePat(s, owner)).token;
-    group = await makeGroup(s, owner, { path: `console-${dialect}` });
+    const group = await makeGroup(s, owner, { path: `console-${dialect}-${kind}` });
+    const project = kind === 'project' ? await makeProject(s, group, { path: 'console-project' }) : null;
+    res = project
+      ? { id: project.id, fullPath: `${group.full_path}/${project.path}`, path: `/projects/${project.id}` }
+      : { id: group.id, fullPath: group.full_path, path: `/groups/${group.id}` };
   }, 180_000);
   afterAll(async () => {
     rmSync(dataDir, { recursive: true, force: true });
@@ -77,90 +86,90 @@ describe.each(TEST_DIALECTS)('tollgate group-tokens (%s)', (dialect) => {
     const today = s.ctx.clock.now().toISOString().slice(0, 10);
     const expiresAt = addDays(today, 30);
 
-    const created = await tollgate('group-tokens', 'create', '--group', group.full_path, '--name', 'console token', '--scopes', 'api,read_repository', '--access-level', '30', '--expires-at', expiresAt, '--description', 'made in the console');
+    const created = await tollgate(cmd, 'create', flag, res.fullPath, '--name', 'console token', '--scopes', 'api,read_repository', '--access-level', '30', '--expires-at', expiresAt, '--description', 'made in the console');
     expect(created).toMatchObject({ code: 0, stderr: '' });
     // Only the token, so that scripts can capture it.
     expect(created.stdout).toMatch(/^glpat-[A-Za-z0-9_-]+\.01\.[0-9a-z]{9}\n$/);
     const token = created.stdout.trim();
 
     // The console-made token authenticates, and is what the console said.
-    expect((await api(token, `/groups/${group.id}`)).status).toBe(200);
-    const self = await (await api(token, `/groups/${group.id}/access_tokens/self`)).json();
-    expect(self).toMatchObject({ name: 'console token', description: 'made in the console', scopes: ['api', 'read_repository'], access_level: 30, expires_at: expiresAt, resource_id: group.id });
+    expect((await api(token, `${res.path}`)).status).toBe(200);
+    const self = await (await api(token, `${res.path}/access_tokens/self`)).json();
+    expect(self).toMatchObject({ name: 'console token', description: 'made in the console', scopes: ['api', 'read_repository'], access_level: 30, expires_at: expiresAt, resource_id: res.id });
 
     // `list --json` is the API's list.
     await new Promise((r) => setTimeout(r, 100)); // last_used_at is written after the response
-    const listedJson = await tollgate('group-tokens', 'list', '--group', String(group.id), '--json');
+    const listedJson = await tollgate(cmd, 'list', flag, String(res.id), '--json');
     expect(listedJson.code).toBe(0);
-    const viaApi = await (await api(ownerPat, `/groups/${group.id}/access_tokens`)).json();
+    const viaApi = await (await api(ownerPat, `${res.path}/access_tokens`)).json();
     expect(JSON.parse(listedJson.stdout)).toEqual(viaApi);
     expect(viaApi.map((t: { id: number }) => t.id)).toEqual([self.id]);
-    const table = (await tollgate('group-tokens', 'list', '--group', group.full_path)).stdout.trim().split('\n');
+    const table = (await tollgate(cmd, 'list', flag, res.fullPath)).stdout.trim().split('\n');
     expect(table[0]).toBe('id\tname\tstate\taccess_level\tscopes\texpires_at\tlast_used_at');
     expect(table[1]).toMatch(new RegExp(`^${self.id}\tconsole token\tactive\t30\tapi,read_repository\t${expiresAt}\t`));
 
     // Rotate: only the new token; the old one is refused from then on.
-    const rotated = await tollgate('group-tokens', 'rotate', '--group', String(group.id), '--token-id', String(self.id));
+    const rotated = await tollgate(cmd, 'rotate', flag, String(res.id), '--token-id', String(self.id));
     expect(rotated).toMatchObject({ code: 0, stderr: '' });
     const newToken = rotated.stdout.trim();
     expect(newToken).toMatch(/^glpat-/);
     expect(newToken).not.toBe(token);
-    expect((await api(token, `/groups/${group.id}`)).status).toBe(401);
-    expect((await api(newToken, `/groups/${group.id}`)).status).toBe(200);
-    const successor = await (await api(newToken, `/groups/${group.id}/access_tokens/self`)).json();
+    expect((await api(token, `${res.path}`)).status).toBe(401);
+    expect((await api(newToken, `${res.path}`)).status).toBe(200);
+    const successor = await (await api(newToken, `${res.path}/access_tokens/self`)).json();
     expect(successor).toMatchObject({ name: 'console token', user_id: self.user_id, access_level: 30, expires_at: addDays(today, 7) });
-    const afterRotation = await tollgate('group-tokens', 'list', '--group', String(group.id), '--state', 'active', '--json');
+    const afterRotation = await tollgate(cmd, 'list', flag, String(res.id), '--state', 'active', '--json');
     expect(JSON.parse(afterRotation.stdout).map((t: { id: number }) => t.id)).toEqual([successor.id]);
 
     // Revoke: silent success; the new token is refused.
-    const revoked = await tollgate('group-tokens', 'revoke', '--group', String(group.id), '--token-id', String(successor.id));
+    const revoked = await tollgate(cmd, 'revoke', flag, String(res.id), '--token-id', String(successor.id));
     expect(revoked).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect((await api(newToken, `/groups/${group.id}`)).status).toBe(401);
-    const final = await (await api(ownerPat, `/groups/${group.id}/access_tokens/${successor.id}`)).json();
+    expect((await api(newToken, `${res.path}`)).status).toBe(401);
+    const final = await (await api(ownerPat, `${res.path}/access_tokens/${successor.id}`)).json();
     expect(final).toMatchObject({ revoked: true, active: false });
 
-    // Every step is in the group's audit log, by the console.
-    const events = await (await api(ownerPat, `/groups/${group.id}/audit_events`)).json();
+    // Every step is in the resource's audit log, by the console.
+    const events = await (await api(ownerPat, `${res.path}/audit_events`)).json();
     expect(events.map((e: { event_name: string; details: { author_name: string } }) => [e.event_name, e.details.author_name])).toEqual([
-      ['group_access_token_deleted', 'Tollgate console'],
-      ['group_access_token_rotated', 'Tollgate console'],
-      ['group_access_token_created', 'Tollgate console'],
+      [`${kind}_access_token_deleted`, 'Tollgate console'],
+      [`${kind}_access_token_rotated`, 'Tollgate console'],
+      [`${kind}_access_token_created`, 'Tollgate console'],
     ]);
   }, 120_000);
 
   it('a rotation with --expires-at, and a token the API made, rotated by the console', async () => {
     const made = await (
-      await fetch(`${s.url}/api/v4/groups/${group.id}/access_tokens`, {
+      await fetch(`${s.url}/api/v4${res.path}/access_tokens`, {
         method: 'POST',
         headers: { 'private-token': ownerPat, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'api made', scopes: ['read_api'] }),
       })
     ).json();
     const expiresAt = addDays(s.ctx.clock.now().toISOString().slice(0, 10), 60);
-    const rotated = await tollgate('group-tokens', 'rotate', '--group', group.full_path, '--token-id', String(made.id), '--expires-at', expiresAt);
+    const rotated = await tollgate(cmd, 'rotate', flag, res.fullPath, '--token-id', String(made.id), '--expires-at', expiresAt);
     expect(rotated.code).toBe(0);
-    const self = await (await api(rotated.stdout.trim(), `/groups/${group.id}/access_tokens/self`)).json();
+    const self = await (await api(rotated.stdout.trim(), `${res.path}/access_tokens/self`)).json();
     expect(self).toMatchObject({ name: 'api made', expires_at: expiresAt, scopes: ['read_api'] });
-    expect((await api(made.token, `/groups/${group.id}`)).status).toBe(401);
+    expect((await api(made.token, `${res.path}`)).status).toBe(401);
   }, 120_000);
 
   it('errors: one line on stderr, a non-zero exit, nothing on stdout and nothing written', async () => {
     const bots = await botCount();
     const cases: [string[], RegExp][] = [
-      [['create', '--group', 'no/such/group', '--name', 'x', '--scopes', 'api'], /^tollgate: 404 Group Not Found\n$/],
-      [['create', '--group', String(group.id), '--name', 'x', '--scopes', 'api,sudo'], /^tollgate: 400 Bad request - Scopes can only contain available scopes\n$/],
-      [['create', '--group', String(group.id), '--name', ' ', '--scopes', 'api'], /^tollgate: 400 Bad request - Name can't be blank\n$/],
-      [['create', '--group', String(group.id), '--name', 'x', '--scopes', ''], /^tollgate: 400 Bad request - Scopes can't be blank\n$/],
-      [['create', '--group', String(group.id), '--name', 'x', '--scopes', 'api', '--expires-at', '2099-01-01'], /^tollgate: 400 Bad request - Expires at must be before \d{4}-\d{2}-\d{2}\n$/],
-      [['create', '--group', String(group.id), '--name', 'x', '--scopes', 'api', '--access-level', '60'], /^error: option '--access-level <N>' argument '60' is invalid\. expected one of 10, 15, 20, 30, 40, 50\n$/],
-      [['create', '--group', String(group.id), '--name', 'x', '--scopes', 'api', '--expires-at', '2027-02-30'], /^error: option '--expires-at <YYYY-MM-DD>' argument '2027-02-30' is invalid\. expected a date as YYYY-MM-DD\n$/],
-      [['create', '--group', String(group.id), '--scopes', 'api'], /^error: required option '--name <name>' not specified\n$/],
-      [['rotate', '--group', String(group.id), '--token-id', '999999'], /^tollgate: 404 Not Found\n$/],
-      [['revoke', '--group', String(group.id), '--token-id', 'abc'], /^tollgate: 404 group Access Token Not Found\n$/],
-      [['list', '--group', String(group.id), '--state', 'dormant'], /^error: option '--state <active\|inactive>' argument 'dormant' is invalid\. expected active or inactive\n$/],
+      [['create', flag, 'no/such/group', '--name', 'x', '--scopes', 'api'], new RegExp(`^tollgate: 404 ${kind === 'group' ? 'Group' : 'Project'} Not Found\n$`)],
+      [['create', flag, String(res.id), '--name', 'x', '--scopes', 'api,sudo'], /^tollgate: 400 Bad request - Scopes can only contain available scopes\n$/],
+      [['create', flag, String(res.id), '--name', ' ', '--scopes', 'api'], /^tollgate: 400 Bad request - Name can't be blank\n$/],
+      [['create', flag, String(res.id), '--name', 'x', '--scopes', ''], /^tollgate: 400 Bad request - Scopes can't be blank\n$/],
+      [['create', flag, String(res.id), '--name', 'x', '--scopes', 'api', '--expires-at', '2099-01-01'], /^tollgate: 400 Bad request - Expires at must be before \d{4}-\d{2}-\d{2}\n$/],
+      [['create', flag, String(res.id), '--name', 'x', '--scopes', 'api', '--access-level', '60'], /^error: option '--access-level <N>' argument '60' is invalid\. expected one of 10, 15, 20, 30, 40, 50\n$/],
+      [['create', flag, String(res.id), '--name', 'x', '--scopes', 'api', '--expires-at', '2027-02-30'], /^error: option '--expires-at <YYYY-MM-DD>' argument '2027-02-30' is invalid\. expected a date as YYYY-MM-DD\n$/],
+      [['create', flag, String(res.id), '--scopes', 'api'], /^error: required option '--name <name>' not specified\n$/],
+      [['rotate', flag, String(res.id), '--token-id', '999999'], /^tollgate: 404 Not Found\n$/],
+      [['revoke', flag, String(res.id), '--token-id', 'abc'], new RegExp(`^tollgate: 404 ${kind} Access Token Not Found\n$`)],
+      [['list', flag, String(res.id), '--state', 'dormant'], /^error: option '--state <active\|inactive>' argument 'dormant' is invalid\. expected active or inactive\n$/],
     ];
     for (const [args, stderr] of cases) {
-      const outcome = await tollgate('group-tokens', ...args);
+      const outcome = await tollgate(cmd, ...args);
       expect(outcome.code, args.join(' ')).not.toBe(0);
       expect(outcome.stdout, args.join(' ')).toBe('');
       expect(outcome.stderr, args.join(' ')).toMatch(stderr);
