@@ -33,7 +33,7 @@ export function canRead(actor: Actor | null, visibility: Visibility, memberLevel
   return visibility === 'internal' && !actor.external;
 }
 
-export const isOwner = (actor: Actor | null, memberLevel: number): boolean =>
+const isOwner = (actor: Actor | null, memberLevel: number): boolean =>
   effectiveLevel(actor, memberLevel) >= AccessLevel.OWNER;
 
 /** GitLab's defaults: Maintainers create subgroups, Developers create projects. */
@@ -82,8 +82,8 @@ export const canManageResourceAccessTokens = (kind: ResourceKind, actor: Actor, 
 export const canReadAuditEvents = (kind: ResourceKind, actor: Actor, memberLevel: number) => canReadResourceAccessTokens(kind, actor, memberLevel);
 
 /** §2.0: Owners and admins, bots that are Owners included. */
-export const canReadGroupAccessTokens = (actor: Actor, memberLevel: number) => canReadResourceAccessTokens('group', actor, memberLevel);
-export const canManageGroupAccessTokens = (actor: Actor, memberLevel: number, creationAllowed: boolean) =>
+const canReadGroupAccessTokens = (actor: Actor, memberLevel: number) => canReadResourceAccessTokens('group', actor, memberLevel);
+const canManageGroupAccessTokens = (actor: Actor, memberLevel: number, creationAllowed: boolean) =>
   canManageResourceAccessTokens('group', actor, memberLevel, creationAllowed);
 
 /**

@@ -39,7 +39,7 @@ export const SCOPE_DESCRIPTIONS: Record<GroupAccessTokenScope, string> = {
 };
 
 /** The scopes only personal access tokens carry, described as GitLab's personal access token page does. */
-export const PERSONAL_ONLY_SCOPE_DESCRIPTIONS: Record<'read_user' | (typeof ADMIN_SCOPES)[number], string> = {
+const PERSONAL_ONLY_SCOPE_DESCRIPTIONS: Record<'read_user' | (typeof ADMIN_SCOPES)[number], string> = {
   read_user: 'Grants read-only access to your profile through the /user API endpoint, which includes username, public email, and full name. Also grants access to read-only API endpoints under /users.',
   sudo: 'Grants permission to perform API actions as any user in the system, when authenticated as an administrator.',
   admin_mode: 'Grants permission to perform API actions as an administrator, when Admin Mode is enabled.',

@@ -71,8 +71,6 @@ export function recordEvent(db: Db, caller: Caller, entity: AuditEntity, event: 
   });
 }
 
-export const recordGroupEvent = (db: Db, caller: Caller, group: GroupRow, event: AuditEventInput, now: string) => recordEvent(db, caller, groupEntity(group), event, now);
-
 /**
  * GET /groups/:id/audit_events: the group's Owners and administrators (GitLab: read_group_audit_events).
  * The events of the group's own projects are listed with its own (issue 10: a project token's

@@ -47,7 +47,7 @@ export async function createPersonalAccessToken(ctx: ServiceContext, input: NewP
  * The scopes a token may give a token it creates for its own user: GitLab's
  * POST /user/personal_access_tokens offers only these (`k8s_proxy`, and `self_rotate` since 18.x).
  */
-export const TOKEN_MINTABLE_SCOPES: readonly string[] = ['k8s_proxy', 'self_rotate'];
+const TOKEN_MINTABLE_SCOPES: readonly string[] = ['k8s_proxy', 'self_rotate'];
 
 /**
  * POST /user/personal_access_tokens: a token for the caller. Signed in with a browser session

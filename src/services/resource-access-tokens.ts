@@ -142,6 +142,20 @@ const present = (policy: ResourcePolicy, resolved: ResolvedResource, found: Reso
   resourceId: resolved.id,
 });
 
+/** The resource the request names, resolved for the caller (404 when they may not see it), with its kind's policy. */
+async function resolveResource(db: Db, caller: Caller, resource: ResourceRef): Promise<Result<{ policy: ResourcePolicy; here: ResolvedResource }>> {
+  const policy = POLICIES[resource.kind];
+  const resolved = await policy.resolve(db, caller, resource.ref);
+  return resolved.ok ? ok({ policy, here: resolved.value }) : resolved;
+}
+
+/** As resolveResource, for reading its tokens: without the ability the answer is 401, not 403 (§2.0). */
+async function resolveReadable(db: Db, caller: Caller, resource: ResourceRef): Promise<Result<{ policy: ResourcePolicy; here: ResolvedResource }>> {
+  const resolved = await resolveResource(db, caller, resource);
+  if (resolved.ok && !canRead(resolved.value.policy, caller, resolved.value.here)) return failure('unauthorized');
+  return resolved;
+}
+
 /** `token_id` is a string in GitLab's API: anything that is not a stored id simply matches nothing. */
 function parseTokenId(ref: string): number | null {
   if (!/^\d{1,16}$/.test(ref)) return null;
@@ -212,10 +226,9 @@ export async function createResourceAccessToken(
   input: NewResourceAccessToken,
 ): Promise<Result<IssuedResourceAccessToken>> {
   const db = ctx.database.db;
-  const policy = POLICIES[resource.kind];
-  const resolved = await policy.resolve(db, caller, resource.ref);
+  const resolved = await resolveResource(db, caller, resource);
   if (!resolved.ok) return resolved;
-  const here = resolved.value;
+  const { policy, here } = resolved.value;
   const accessLevel = input.accessLevel ?? DEFAULT_TOKEN_ACCESS_LEVEL;
   if (!isAssignableAccessLevel(accessLevel)) return failure('access_level_invalid');
   const now = nowIso(ctx);
@@ -297,12 +310,9 @@ export async function listResourceAccessTokens(
   page: Page,
 ): Promise<Result<{ tokens: ResourceAccessToken[]; total: number }>> {
   const db = ctx.database.db;
-  const policy = POLICIES[resource.kind];
-  const resolved = await policy.resolve(db, caller, resource.ref);
-  if (!resolved.ok) return resolved;
-  const here = resolved.value;
-  // §2.0: without the ability the answer is 401, not 403.
-  if (!canRead(policy, caller, here)) return failure('unauthorized');
+  const readable = await resolveReadable(db, caller, resource);
+  if (!readable.ok) return readable;
+  const { policy, here } = readable.value;
   // Two queries whatever the number of bots and tokens (no N+1, §8.1 L6).
   const bots = await findResourceBots(db, botsOf(policy, here));
   const levelByBot = new Map(bots.map((bot) => [bot.userId, bot.accessLevel]));
@@ -313,11 +323,9 @@ export async function listResourceAccessTokens(
 /** GET …/access_tokens/:token_id (§2.2). */
 export async function getResourceAccessToken(ctx: ServiceContext, caller: Caller, resource: ResourceRef, tokenRef: string): Promise<Result<ResourceAccessToken>> {
   const db = ctx.database.db;
-  const policy = POLICIES[resource.kind];
-  const resolved = await policy.resolve(db, caller, resource.ref);
-  if (!resolved.ok) return resolved;
-  const here = resolved.value;
-  if (!canRead(policy, caller, here)) return failure('unauthorized');
+  const readable = await resolveReadable(db, caller, resource);
+  if (!readable.ok) return readable;
+  const { policy, here } = readable.value;
   const found = await findTokenOf(db, policy, here, tokenRef);
   return found ? ok(present(policy, here, found)) : failure(policy.tokenNotFound);
 }
@@ -402,10 +410,9 @@ export async function rotateResourceAccessToken(
   tokenRef: string | number,
   expiresAtParam: string | undefined,
 ): Promise<Result<IssuedResourceAccessToken>> {
-  const policy = POLICIES[resource.kind];
-  const resolved = await policy.resolve(ctx.database.db, caller, resource.ref);
+  const resolved = await resolveResource(ctx.database.db, caller, resource);
   if (!resolved.ok) return resolved;
-  const here = resolved.value;
+  const { policy, here } = resolved.value;
   // "Only admins should be informed if the token doesn't exist" (§2.4).
   const denied = () => failure(caller.isAdmin ? 'not_found' : 'unauthorized');
   return transaction(ctx.database, async (trx) => {
@@ -444,10 +451,9 @@ export async function selfRotateResourceAccessToken(
  */
 export async function revokeResourceAccessToken(ctx: ServiceContext, caller: Caller, resource: ResourceRef, tokenRef: string | number): Promise<Result<ResourceAccessToken>> {
   const db = ctx.database.db;
-  const policy = POLICIES[resource.kind];
-  const resolved = await policy.resolve(db, caller, resource.ref);
+  const resolved = await resolveResource(db, caller, resource);
   if (!resolved.ok) return resolved;
-  const here = resolved.value;
+  const { policy, here } = resolved.value;
   const found = await findTokenOf(db, policy, here, tokenRef);
   if (!found) return failure(policy.tokenNotFound);
   if (!canRead(policy, caller, here)) {

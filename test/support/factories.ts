@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { AccessLevel } from '../../src/domain/access-levels.js';
 import { botEmail, botUsername } from '../../src/domain/bot-users.js';
@@ -113,3 +114,18 @@ export async function snapshot(h: Harness): Promise<Record<string, unknown[]>> {
 }
 
 export { AccessLevel };
+
+/** How many bot users exist: a refused token creation must leave none behind. */
+export async function botCount(h: Harness): Promise<number> {
+  const row = await h.ctx.database.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('user_type', '=', 'project_bot').executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Runs `request` and shows that it wrote nothing: no stray bot user, membership, token or audit event. */
+export async function expectNothingWritten<T>(h: Harness, request: () => Promise<T>): Promise<T> {
+  const [before, bots] = [await snapshot(h), await botCount(h)];
+  const result = await request();
+  expect(await botCount(h)).toBe(bots);
+  expect(await snapshot(h)).toEqual(before);
+  return result;
+}

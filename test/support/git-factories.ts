@@ -23,7 +23,7 @@ export interface GroupToken {
  * one (with root's authority): a `project_bot` user that is a direct member of the resource at
  * `level`, its token. Without `expiresAt` the token gets the default lifetime (T2).
  */
-export async function makeResourceToken(
+async function makeResourceToken(
   h: Harness,
   resource: ResourceRef,
   options: { level?: number; scopes?: string[]; expiresAt?: string; name?: string } = {},

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../../../test/support/databases.js';
-import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole, snapshot } from '../../../test/support/factories.js';
+import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole, botCount, expectNothingWritten as expectNothingWrittenIn } from '../../../test/support/factories.js';
 import { client, createHarness, type Harness } from '../../../test/support/harness.js';
 import { GROUP_ACCESS_TOKEN_SCOPES } from '../../domain/scopes.js';
 import { findTokenById, updateTokenUsage } from '../../store/repositories/tokens.js';
@@ -77,17 +77,7 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
     return res.json();
   }
 
-  const botCount = async () =>
-    Number((await h.ctx.database.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('user_type', '=', 'project_bot').executeTakeFirstOrThrow()).n);
-
-  /** Nothing written: no stray bot user, membership, token or audit event. */
-  async function expectNothingWritten<T>(request: () => Promise<T>): Promise<T> {
-    const [before, bots] = [await snapshot(h), await botCount()];
-    const result = await request();
-    expect(await botCount()).toBe(bots);
-    expect(await snapshot(h)).toEqual(before);
-    return result;
-  }
+  const expectNothingWritten = <T>(request: () => Promise<T>) => expectNothingWrittenIn(h, request);
 
   const auditEvents = async (group: GroupRow) =>
     (await h.ctx.database.db.selectFrom('audit_events').selectAll().where('entity_type', '=', 'Group').where('entity_id', '=', group.id).orderBy('id').execute()).map(
@@ -499,11 +489,11 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
     it('§8.4 C13 Maintainer cannot create: 400 User does not have permission to create group access token', async () => {
       const { group } = await ownerWithGroup();
       const maintainer = await memberOf(group, AccessLevel.MAINTAINER);
-      const bots = await botCount();
+      const bots = await botCount(h);
       const res = await api(maintainer.pat).post(tokensUrl(group), base);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ message: '400 Bad request - User does not have permission to create group access token' });
-      expect(await botCount()).toBe(bots);
+      expect(await botCount(h)).toBe(bots);
       // The refusal is audited (who, where from, what was asked).
       expect((await auditEvents(group)).at(-1)).toMatchObject({
         event_name: 'group_access_token_creation_failed',
@@ -517,11 +507,11 @@ describe.each(TEST_DIALECTS)('group access tokens API (%s)', (dialect) => {
     it('§8.4 C14 a group access token (Owner bot) cannot create tokens: 400 User does not have permission to create group access token', async () => {
       const { pat, group } = await ownerWithGroup();
       const ownerBot = await createToken(group, pat, { access_level: 50 });
-      const bots = await botCount();
+      const bots = await botCount(h);
       const res = await api(ownerBot.token).post(tokensUrl(group), base);
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({ message: '400 Bad request - User does not have permission to create group access token' });
-      expect(await botCount()).toBe(bots);
+      expect(await botCount(h)).toBe(bots);
     });
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../../../test/support/databases.js';
-import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole, snapshot } from '../../../test/support/factories.js';
+import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole, expectNothingWritten as expectNothingWrittenIn } from '../../../test/support/factories.js';
 import { client, createHarness, type Harness } from '../../../test/support/harness.js';
 import type { ResourceKind } from '../../domain/bot-users.js';
 import { runExpiringTokens } from '../../services/expiring-tokens.js';
@@ -68,16 +68,7 @@ describe.each(TEST_DIALECTS)('resource access tokens API (%s)', (dialect) => {
     return res.json();
   }
 
-  const botCount = async () =>
-    Number((await h.ctx.database.db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('user_type', '=', 'project_bot').executeTakeFirstOrThrow()).n);
-
-  async function expectNothingWritten<T>(request: () => Promise<T>): Promise<T> {
-    const [before, bots] = [await snapshot(h), await botCount()];
-    const result = await request();
-    expect(await botCount()).toBe(bots);
-    expect(await snapshot(h)).toEqual(before);
-    return result;
-  }
+  const expectNothingWritten = <T>(request: () => Promise<T>) => expectNothingWrittenIn(h, request);
 
   const events = async (r: Resource) =>
     (
