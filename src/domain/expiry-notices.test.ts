@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cascadedValue, hookEventName, hookFiresFor, noticeWindow, unsentColumnsFor } from './expiry-notices.js';
+import { AccessLevel } from './access-levels.js';
+import { cascadedValue, hookEventName, hookFiresFor, NOTICE_AUDIENCE_LEVEL, noticeWindow, unsentColumnsFor } from './expiry-notices.js';
 
 describe('expiry notice intervals (GitLab NOTIFICATION_INTERVALS)', () => {
   it('§7 windows: 60 days = 31..60, 30 days = 8..30, 7 days = 0..7; expired = the day after, up to a week late', () => {
@@ -45,5 +46,11 @@ describe('cascading setting (GitLab CascadingNamespaceSettingAttribute)', () => 
     expect(cascadedValue([level(true, true), level(true)], { value: false, locked: true })).toBe(false);
     // The group's own lock binds its subgroups, not itself.
     expect(cascadedValue([level(null), level(true, true)], off)).toBe(true);
+  });
+});
+
+describe('who hears about a resource\'s expiring tokens', () => {
+  it('§7 a group\'s Owners; §10 "Expiry notices" a project\'s Owners and Maintainers (GitLab MRs 155391, 128662)', () => {
+    expect(NOTICE_AUDIENCE_LEVEL).toEqual({ group: AccessLevel.OWNER, project: AccessLevel.MAINTAINER });
   });
 });

@@ -1,3 +1,5 @@
+import { AccessLevel } from './access-levels.js';
+import type { ResourceKind } from './bot-users.js';
 import { addDays } from './expiry.js';
 
 /**
@@ -7,6 +9,14 @@ import { addDays } from './expiry.js';
  * notice went out no other interval follows (GitLab's `expire_notification_delivered`). Beyond
  * GitLab, an "expired" notice goes out the day after the expiry date.
  */
+/**
+ * Whose tokens a notice is about (a group's, §7, or a project's, §10 "Expiry notices"), and the
+ * lowest role that hears about them: a group's Owners (§7); a project's Owners
+ * and Maintainers (§10, GitLab MRs 155391 and 128662). Inherited members count under the same role
+ * when the cascading `resource_access_token_notify_inherited` is in effect (`cascadedValue`).
+ */
+export const NOTICE_AUDIENCE_LEVEL: Record<ResourceKind, number> = { group: AccessLevel.OWNER, project: AccessLevel.MAINTAINER };
+
 export type ExpiryInterval = 'sixty_days' | 'thirty_days' | 'seven_days';
 export type NoticeKind = ExpiryInterval | 'expired';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupAccessTokensSettingsUrl, MAX_TOKENS_LISTED, renderExpiryNotice } from './templates.js';
+import { accessTokensSettingsUrl, groupAccessTokensSettingsUrl, MAX_TOKENS_LISTED, renderExpiryNotice } from './templates.js';
 
 const settingsUrl = groupAccessTokensSettingsUrl('https://tollgate.example.com', 'acme/infra');
 
@@ -37,5 +37,24 @@ describe('expiry notice email', () => {
     expect(mail.text.match(/^ {2}- "/gm)).toHaveLength(MAX_TOKENS_LISTED);
     expect(mail.text).toContain('…and 5 more tokens.');
     expect(mail.subject).toContain(`and ${MAX_TOKENS_LISTED + 4} more`);
+  });
+
+  it('§10 "Expiry notices" a project\'s tokens are worded "project", with the project\'s Settings > Access tokens link and its Owners and Maintainers as the reason', () => {
+    const projectUrl = accessTokensSettingsUrl('https://tollgate.example.com', 'project', 'acme/infra/api');
+    expect(projectUrl).toBe('https://tollgate.example.com/acme/infra/api/-/settings/access_tokens');
+    const token = { name: 'deploy', expiresAt: '2026-06-20', kind: 'seven_days' as const };
+    const project = renderExpiryNotice({ recipientName: 'Ada', today: '2026-06-15', groups: [{ resource: 'project', fullPath: 'acme/infra/api', settingsUrl: projectUrl, tokens: [token] }] });
+    expect(project.text).toContain('These project access tokens have expired or will expire soon:');
+    expect(project.text).toContain(`Project acme/infra/api:\n  - "deploy" expires on 2026-06-20 (in 5 days)\n  Manage them at Settings > Access tokens: ${projectUrl}`);
+    expect(project.text).toContain('You are receiving this email because you are an Owner or Maintainer of the Project.');
+    expect(project.text).not.toContain('Owner of the Group');
+    expect(project.html).toContain('<h3>Project acme/infra/api</h3>');
+    const both = renderExpiryNotice({
+      recipientName: 'Ada',
+      today: '2026-06-15',
+      groups: [{ resource: 'project', fullPath: 'acme/infra/api', settingsUrl: projectUrl, tokens: [token] }, { fullPath: 'acme/infra', settingsUrl, tokens: [token] }],
+    });
+    expect(both.text).toContain('These group and project access tokens have expired or will expire soon:');
+    expect(both.text).toContain('You are receiving this email because you are an Owner of the Group.\nYou are receiving this email because you are an Owner or Maintainer of the Project.');
   });
 });

@@ -1,3 +1,4 @@
+import type { ResourceKind } from '../domain/bot-users.js';
 import { daysBetween } from '../domain/expiry.js';
 import { intervalRule, type NoticeKind } from '../domain/expiry-notices.js';
 
@@ -8,9 +9,12 @@ export interface NoticeToken {
   kind: NoticeKind;
 }
 
+/** A group or a project whose tokens the email lists. */
 export interface NoticeGroup {
+  /** A group by default; a project's tokens are worded "project" (§10 "Expiry notices"). */
+  resource?: ResourceKind;
   fullPath: string;
-  /** `<external>/groups/<full path>/-/settings/access_tokens` */
+  /** `accessTokensSettingsUrl(…)`: the resource's Settings > Access tokens page. */
   settingsUrl: string;
   tokens: NoticeToken[];
 }
@@ -31,7 +35,13 @@ export interface RenderedMail {
 /** GitLab lists at most 100 tokens in one expiry email (ExpiringWorker::MAX_TOKENS). */
 export const MAX_TOKENS_LISTED = 100;
 
-const OWNER_REASON = 'You are receiving this email because you are an Owner of the Group.';
+/** GitLab's words, per resource: who is told (§7: a group's Owners; §10: a project's Owners and Maintainers). */
+const WORDING: Record<ResourceKind, { heading: string; reason: string }> = {
+  group: { heading: 'Group', reason: 'You are receiving this email because you are an Owner of the Group.' },
+  project: { heading: 'Project', reason: 'You are receiving this email because you are an Owner or Maintainer of the Project.' },
+};
+
+const resourceOf = (g: NoticeGroup): ResourceKind => g.resource ?? 'group';
 
 const escapeHtml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -81,14 +91,18 @@ export function renderExpiryNotice(input: ExpiryNoticeInput): RenderedMail {
     })
     .filter((g) => g.tokens.length > 0);
   const unlisted = total - MAX_TOKENS_LISTED;
+  const resources = (['group', 'project'] as const).filter((r) => groups.some((g) => resourceOf(g) === r));
+  const intro = `These ${resources.join(' and ')} access tokens have expired or will expire soon:`;
+  const reasons = resources.map((r) => WORDING[r].reason);
+  const heading = (g: NoticeGroup) => `${WORDING[resourceOf(g)].heading} ${g.fullPath}`;
 
   const text = [
     `Hi ${input.recipientName},`,
     '',
-    'These group access tokens have expired or will expire soon:',
+    intro,
     '',
     ...listed.flatMap((g) => [
-      `Group ${g.fullPath}:`,
+      `${heading(g)}:`,
       ...g.tokens.map((t) => `  - "${t.name}" ${whenText(t, input.today)}`),
       `  Manage them at Settings > Access tokens: ${g.settingsUrl}`,
       '',
@@ -96,7 +110,7 @@ export function renderExpiryNotice(input: ExpiryNoticeInput): RenderedMail {
     ...(unlisted > 0 ? [`…and ${unlisted} more tokens.`, ''] : []),
     'A token stops working at 00:00 UTC on its expiry date. Rotate it, or create a new one, before then.',
     '',
-    OWNER_REASON,
+    ...reasons,
     '',
   ].join('\n');
 
@@ -104,21 +118,26 @@ export function renderExpiryNotice(input: ExpiryNoticeInput): RenderedMail {
     '<!DOCTYPE html>',
     '<html><body style="font-family: sans-serif">',
     `<p>Hi ${escapeHtml(input.recipientName)},</p>`,
-    '<p>These group access tokens have expired or will expire soon:</p>',
+    `<p>${intro}</p>`,
     ...listed.map(
       (g) =>
-        `<h3>Group ${escapeHtml(g.fullPath)}</h3><ul>${g.tokens.map((t) => `<li><strong>${escapeHtml(t.name)}</strong> ${escapeHtml(whenText(t, input.today))}</li>`).join('')}</ul>` +
+        `<h3>${escapeHtml(heading(g))}</h3><ul>${g.tokens.map((t) => `<li><strong>${escapeHtml(t.name)}</strong> ${escapeHtml(whenText(t, input.today))}</li>`).join('')}</ul>` +
         `<p><a href="${escapeHtml(g.settingsUrl)}">Manage them at Settings &gt; Access tokens</a></p>`,
     ),
     ...(unlisted > 0 ? [`<p>…and ${unlisted} more tokens.</p>`] : []),
     '<p>A token stops working at 00:00 UTC on its expiry date. Rotate it, or create a new one, before then.</p>',
-    `<p style="color: #666">${escapeHtml(OWNER_REASON)}</p>`,
+    ...reasons.map((reason) => `<p style="color: #666">${escapeHtml(reason)}</p>`),
     '</body></html>',
   ].join('\n');
 
   return { subject: subjectFor(groups), text, html };
 }
 
-export function groupAccessTokensSettingsUrl(externalUrl: string, fullPath: string): string {
-  return `${externalUrl}/groups/${fullPath}/-/settings/access_tokens`;
+/** A group's page is under `/groups/<full path>`, a project's at `/<group path>/<project path>` (GitLab's routes). */
+const SETTINGS_PREFIX: Record<ResourceKind, string> = { group: '/groups', project: '' };
+
+export function accessTokensSettingsUrl(externalUrl: string, resource: ResourceKind, fullPath: string): string {
+  return `${externalUrl}${SETTINGS_PREFIX[resource]}/${fullPath}/-/settings/access_tokens`;
 }
+
+export const groupAccessTokensSettingsUrl = (externalUrl: string, fullPath: string): string => accessTokensSettingsUrl(externalUrl, 'group', fullPath);

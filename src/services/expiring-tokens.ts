@@ -1,9 +1,9 @@
-import { AccessLevel } from '../domain/access-levels.js';
-import { cascadedValue, hookFiresFor, NOTICE_KINDS, noticeWindow, type NoticeKind } from '../domain/expiry-notices.js';
+import { cascadedValue, hookFiresFor, NOTICE_AUDIENCE_LEVEL, NOTICE_KINDS, noticeWindow, type NoticeKind } from '../domain/expiry-notices.js';
+import type { ResourceKind } from '../domain/bot-users.js';
 import { externalHost } from '../config.js';
 import type { InstanceSettings } from '../domain/settings.js';
 import { enqueueMail } from '../mail/outbox.js';
-import { groupAccessTokensSettingsUrl, renderExpiryNotice, type NoticeGroup } from '../mail/templates.js';
+import { accessTokensSettingsUrl, renderExpiryNotice, type NoticeGroup } from '../mail/templates.js';
 import { transaction } from '../store/database.js';
 import type { Db } from '../store/repositories/common.js';
 import {
@@ -17,8 +17,9 @@ import {
   type DueToken,
 } from '../store/repositories/lifecycle.js';
 import { findGroupById, findGroupsByIds, traversalIds, findMembersOfSources } from '../store/repositories/groups.js';
+import { findProjectById, findProjectsByIds } from '../store/repositories/projects.js';
 import type { WebHookRow } from '../store/schema-lifecycle.js';
-import type { GroupRow } from '../store/schema.js';
+import type { GroupRow, ProjectRow, UserRow } from '../store/schema.js';
 import { nowIso, todayUtc, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
 import { enqueueTokenHookDeliveries, tokenHookPayload, tokenHooksFor } from './webhooks.js';
@@ -39,19 +40,39 @@ export interface ExpiringTokensReport {
 const DEFAULT_BATCH = 1000;
 const RECIPIENT_BATCH = 50;
 
-/** Who hears about a group's tokens, and which hooks; computed once per group per run. */
-interface GroupAudience {
+/**
+ * Who hears about a resource's tokens, and which hooks; computed once per resource per run. A
+ * project's audience keeps its group (the inherited members' and the notice's `group_id`).
+ */
+interface Audience {
+  resource: ResourceKind;
   group: GroupRow;
+  project: ProjectRow | null;
   recipientIds: number[];
   hooks: WebHookRow[];
 }
 
+/** The resource a bot's token belongs to, as a key of the run's audiences (decision 0004). */
+const resourceKeyOf = (bot: UserRow): string => (bot.bot_namespace_id !== null ? `group:${bot.bot_namespace_id}` : `project:${bot.bot_project_id}`);
+
+/** The audience behind a key, or null when its group or project is gone (skipped, left unmarked: GitLab). */
+async function resolveAudience(db: Db, key: string, settings: InstanceSettings): Promise<Audience | null> {
+  const [kind, id] = key.split(':') as [ResourceKind, string];
+  const project = kind === 'project' ? ((await findProjectById(db, Number(id))) ?? null) : null;
+  if (kind === 'project' && !project) return null;
+  const group = await findGroupById(db, project ? project.group_id : Number(id));
+  return group ? audienceOf(db, group, project, settings) : null;
+}
+
 /**
- * §7 recipients: the group's direct Owners, plus inherited Owners (of any group above) when the
- * cascading `resource_access_token_notify_inherited` is in effect for the group. Only active humans
- * receive notifications: bots (a token may be an Owner) and blocked users do not.
+ * §7 and §10 recipients: the resource's direct members at its audience level (a group's Owners, a
+ * project's Owners and Maintainers), plus inherited ones (members of the group, or the project's
+ * group, and every group above) when the cascading `resource_access_token_notify_inherited` is in
+ * effect for that group. Only active humans receive notifications: bots (a token may be an Owner)
+ * and blocked users do not. Project hooks are not built: a project token fires none.
  */
-async function audienceOf(db: Db, group: GroupRow, settings: InstanceSettings): Promise<GroupAudience> {
+async function audienceOf(db: Db, group: GroupRow, project: ProjectRow | null, settings: InstanceSettings): Promise<Audience> {
+  const resource: ResourceKind = project ? 'project' : 'group';
   const chainIds = traversalIds(group);
   const chain = chainIds.length > 1 ? await findGroupsByIds(db, chainIds) : [group];
   const byId = new Map(chain.map((g) => [g.id, g]));
@@ -62,10 +83,12 @@ async function audienceOf(db: Db, group: GroupRow, settings: InstanceSettings): 
     }),
     { value: settings.resource_access_token_notify_inherited, locked: settings.lock_resource_access_token_notify_inherited },
   );
-  const members = await findMembersOfSources(db, 'group', notifyInherited ? chainIds : [group.id]);
-  const ownerIds = [...new Set(members.filter((m) => m.access_level >= AccessLevel.OWNER).map((m) => m.user_id))];
-  const recipients = await findNotifiableUsers(db, ownerIds);
-  return { group, recipientIds: recipients.map((u) => u.id).sort((a, b) => a - b), hooks: await tokenHooksFor(db, group) };
+  const direct = project ? await findMembersOfSources(db, 'project', [project.id]) : [];
+  const members = [...direct, ...(await findMembersOfSources(db, 'group', notifyInherited ? chainIds : project ? [] : [group.id]))];
+  const audienceIds = [...new Set(members.filter((m) => m.access_level >= NOTICE_AUDIENCE_LEVEL[resource]).map((m) => m.user_id))];
+  const recipients = await findNotifiableUsers(db, audienceIds);
+  const hooks = project ? [] : await tokenHooksFor(db, group);
+  return { resource, group, project, recipientIds: recipients.map((u) => u.id).sort((a, b) => a - b), hooks };
 }
 
 /**
@@ -76,7 +99,7 @@ async function audienceOf(db: Db, group: GroupRow, settings: InstanceSettings): 
 async function recordDueNotices(
   ctx: ServiceContext,
   kind: NoticeKind,
-  audiences: Map<number, GroupAudience | null>,
+  audiences: Map<string, Audience | null>,
   settings: InstanceSettings,
   options: ExpiringTokensOptions,
   report: ExpiringTokensReport,
@@ -90,16 +113,13 @@ async function recordDueNotices(
     const last = tokens[tokens.length - 1]!;
     after = { expiresAt: last.expires_at, id: last.id };
 
-    // Group access tokens only: a bot whose group is gone is skipped and left unmarked (GitLab).
+    // Group and project access tokens: a bot whose resource is gone is skipped and left unmarked (GitLab).
     const bots = await findBotsByIds(db, [...new Set(tokens.map((t) => t.user_id))]);
-    const groupOfUser = new Map(bots.map((b) => [b.id, b.bot_namespace_id!]));
-    for (const groupId of new Set(groupOfUser.values())) {
-      if (!audiences.has(groupId)) {
-        const group = await findGroupById(db, groupId);
-        audiences.set(groupId, group ? await audienceOf(db, group, settings) : null);
-      }
+    const resourceOfUser = new Map(bots.map((b) => [b.id, resourceKeyOf(b)]));
+    for (const key of new Set(resourceOfUser.values())) {
+      if (!audiences.has(key)) audiences.set(key, await resolveAudience(db, key, settings));
     }
-    const announced = tokens.filter((t) => audiences.get(groupOfUser.get(t.user_id) ?? -1));
+    const announced = tokens.filter((t) => audiences.get(resourceOfUser.get(t.user_id) ?? ''));
     if (announced.length === 0) continue;
 
     const now = nowIso(ctx);
@@ -107,9 +127,9 @@ async function recordDueNotices(
       const recorded = new Set(await recordNotices(trx, kind, announced.map((t) => t.id), now));
       const items = [];
       for (const token of announced.filter((t) => recorded.has(t.id))) {
-        const audience = audiences.get(groupOfUser.get(token.user_id)!)!;
+        const audience = audiences.get(resourceOfUser.get(token.user_id)!)!;
         for (const recipientId of audience.recipientIds) {
-          items.push({ recipient_id: recipientId, group_id: audience.group.id, token_id: token.id, token_name: token.name, expires_at: token.expires_at, kind, created_at: now });
+          items.push({ recipient_id: recipientId, group_id: audience.group.id, project_id: audience.project?.id ?? null, token_id: token.id, token_name: token.name, expires_at: token.expires_at, kind, created_at: now });
         }
         report.webhooksQueued += await enqueueHookEvents(trx, audience, token, kind, now);
       }
@@ -120,7 +140,7 @@ async function recordDueNotices(
   }
 }
 
-function enqueueHookEvents(db: Db, audience: GroupAudience, token: DueToken, kind: NoticeKind, now: string): Promise<number> {
+function enqueueHookEvents(db: Db, audience: Audience, token: DueToken, kind: NoticeKind, now: string): Promise<number> {
   const hooks = audience.hooks.filter((h) => hookFiresFor(kind, h.extended_grat_expiry_webhooks_execute === 1));
   if (hooks.length === 0) return Promise.resolve(0);
   return enqueueTokenHookDeliveries(db, hooks, tokenHookPayload(audience.group, token, kind), now);
@@ -132,13 +152,18 @@ async function mailNoticesOf(ctx: ServiceContext, trx: Db, recipientId: number, 
   const [recipient] = await findNotifiableUsers(trx, [recipientId]);
   if (notices.length === 0 || !recipient) return false;
   const groups = new Map((await findGroupsByIds(trx, [...new Set(notices.map((n) => n.group_id))])).map((g) => [g.id, g]));
-  const byGroup = new Map<number, NoticeGroup>();
+  const projectIds = [...new Set(notices.flatMap((n) => (n.project_id === null ? [] : [n.project_id])))];
+  const projects = new Map((await findProjectsByIds(trx, projectIds)).map((p) => [p.id, p]));
+  const byGroup = new Map<string, NoticeGroup>();
   for (const notice of notices) {
     const group = groups.get(notice.group_id);
-    if (!group) continue;
-    const entry = byGroup.get(group.id) ?? { fullPath: group.full_path, settingsUrl: groupAccessTokensSettingsUrl(ctx.config.externalUrl, group.full_path), tokens: [] };
+    const project = notice.project_id === null ? null : projects.get(notice.project_id);
+    if (!group || project === undefined) continue;
+    const resource: ResourceKind = project ? 'project' : 'group';
+    const fullPath = project ? `${group.full_path}/${project.path}` : group.full_path;
+    const entry = byGroup.get(`${resource}:${fullPath}`) ?? { resource, fullPath, settingsUrl: accessTokensSettingsUrl(ctx.config.externalUrl, resource, fullPath), tokens: [] };
     entry.tokens.push({ name: notice.token_name, expiresAt: notice.expires_at, kind: notice.kind });
-    byGroup.set(group.id, entry);
+    byGroup.set(`${resource}:${fullPath}`, entry);
   }
   if (byGroup.size === 0) return false;
   const mail = renderExpiryNotice({ recipientName: recipient.name, today: todayUtc(ctx), groups: [...byGroup.values()] });
@@ -170,12 +195,12 @@ async function mailStagedNotices(ctx: ServiceContext, report: ExpiringTokensRepo
 
 /**
  * The `expiring-tokens` job (daily at 01:00 UTC): the 60/30/7-day notices and the "expired" notice
- * of T7, as emails to the group's Owners and as `resource_access_token` webhook events. Idempotent:
+ * of T7, as emails to the group's Owners (a project's Owners and Maintainers, §10) and as `resource_access_token` webhook events. Idempotent:
  * run it twice, or on two instances at once, and each token's notice goes out once.
  */
 export async function runExpiringTokens(ctx: ServiceContext, options: ExpiringTokensOptions = {}): Promise<ExpiringTokensReport> {
   const report: ExpiringTokensReport = { notices: { seven_days: 0, thirty_days: 0, sixty_days: 0, expired: 0 }, emailsQueued: 0, webhooksQueued: 0 };
-  const audiences = new Map<number, GroupAudience | null>();
+  const audiences = new Map<string, Audience | null>();
   const settings = await getSettings(ctx.database.db);
   for (const kind of NOTICE_KINDS) await recordDueNotices(ctx, kind, audiences, settings, options, report);
   // Also what an earlier, interrupted run staged.

@@ -45,7 +45,10 @@ export type NoticeKindColumn = 'sixty_days' | 'thirty_days' | 'seven_days' | 'ex
 export interface ExpiryNoticesTable {
   id: Generated<number>;
   recipient_id: number;
+  /** The token's group, or for a project token its project's group. */
   group_id: number;
+  /** A project token's project (§10); null for a group token. */
+  project_id: number | null;
   token_id: number;
   token_name: string;
   expires_at: string;

@@ -7,9 +7,9 @@ import { createTokenLookup } from '../../src/store/repositories/tokens.js';
 import { openDatabase } from '../../src/store/database.js';
 import { revokeTokenIfActive } from '../../src/store/repositories/tokens.js';
 import '../../src/store/schema-lifecycle.js';
-import type { GroupRow, UserRow } from '../../src/store/schema.js';
+import type { GroupRow, ProjectRow, UserRow } from '../../src/store/schema.js';
 import { TEST_DIALECTS } from '../support/databases.js';
-import { AccessLevel, makeGroup, makeUser, setRole } from '../support/factories.js';
+import { AccessLevel, makeGroup, makeProject, makeUser, setRole } from '../support/factories.js';
 import { createHarness, type Harness } from '../support/harness.js';
 import { makeGroupToken, setNotifyInherited, setSettings } from '../support/lifecycle-factories.js';
 import { startSmtpPeer } from './peers.js';
@@ -284,5 +284,124 @@ describe.each(TEST_DIALECTS)('expiry notice recipients: inherited Owners (%s)', 
     await setSettings(h, { resource_access_token_notify_inherited: false, lock_resource_access_token_notify_inherited: false });
     const { parentOwner, childOwner, told } = await recipientsFor((parent, child) => setup(h, parent, child));
     expect(told).toEqual((inherited ? [parentOwner.email, childOwner.email] : [childOwner.email]).sort());
+  });
+});
+
+describe.each(TEST_DIALECTS)('§10 "Expiry notices": project access tokens (%s)', (dialect) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness(dialect, { now: '2028-01-10T01:00:00.000Z' });
+    await setSettings(h, { resource_access_token_notify_inherited: false, lock_resource_access_token_notify_inherited: false });
+  });
+  afterAll(() => h.close());
+
+  const pathOf = (group: GroupRow, project: ProjectRow) => `${group.full_path}/${project.path}`;
+  /** The emails queued since `afterId` that mention this project. */
+  const mailsAboutProject = async (group: GroupRow, project: ProjectRow, afterId = 0) =>
+    (await outbox(h)).filter((m) => m.id > afterId && m.text_body.includes(`Project ${pathOf(group, project)}:`));
+
+  /** New users, one per role, each a direct member of the group or project at it. */
+  async function membersAt<const L extends readonly number[]>(source: { group?: GroupRow; project?: ProjectRow }, levels: L): Promise<{ [K in keyof L]: UserRow }> {
+    const users: UserRow[] = [];
+    for (const level of levels) {
+      const user = await makeUser(h);
+      await setRole(h, source, user, level);
+      users.push(user);
+    }
+    return users as unknown as { [K in keyof L]: UserRow };
+  }
+
+  /** A project in a new group whose creator is the group's Owner, with direct members at each role. */
+  async function projectWithMembers() {
+    const groupOwner = await makeUser(h);
+    const group = await makeGroup(h, groupOwner);
+    const [groupMaintainer, groupDeveloper] = await membersAt({ group }, [AccessLevel.MAINTAINER, AccessLevel.DEVELOPER]);
+    const project = await makeProject(h, group);
+    const [owner, maintainer, developer] = await membersAt({ project }, [AccessLevel.OWNER, AccessLevel.MAINTAINER, AccessLevel.DEVELOPER]);
+    return { group, project, owner, maintainer, developer, groupOwner, groupMaintainer, groupDeveloper };
+  }
+
+  it('§10 "Expiry notices" a project token expiring in 45 days gets one 60-day notice to the project’s direct Owners and Maintainers (not Developers, not the bot, not inherited members), then nothing until the 30-day window', async () => {
+    h.clock.set(at('2028-01-10'));
+    const r = await projectWithMembers();
+    const { bot } = await makeGroupToken(h, r.project, { expiresAt: '2028-02-24', name: 'deploy', accessLevel: AccessLevel.OWNER });
+
+    await runJob('expiring-tokens', h.ctx);
+    const sixty = await mailsAboutProject(r.group, r.project);
+    expect(sixty.map((m) => m.recipient).sort()).toEqual([r.owner.email, r.maintainer.email].sort());
+    expect(sixty.map((m) => m.recipient)).not.toContain(bot.email);
+    expect(sixty[0]!.subject).toBe(`Your resource access tokens will expire in 60 days or less: "deploy" (${pathOf(r.group, r.project)}) expires on 2028-02-24`);
+
+    // Again the same night, and every night until the token enters the 30-day window: nothing.
+    await runJob('expiring-tokens', h.ctx);
+    for (let day = 1; day <= 14; day += 1) {
+      h.clock.set(at(addDays('2028-01-10', day)));
+      await runJob('expiring-tokens', h.ctx);
+    }
+    expect(await mailsAboutProject(r.group, r.project)).toHaveLength(2);
+
+    h.clock.set(at('2028-01-25')); // 30 days left
+    await runJob('expiring-tokens', h.ctx);
+    await runJob('expiring-tokens', h.ctx);
+    const thirty = await mailsAboutProject(r.group, r.project, Math.max(...sixty.map((m) => m.id)));
+    expect(thirty.map((m) => m.recipient).sort()).toEqual([r.owner.email, r.maintainer.email].sort());
+    for (const mail of thirty) expect(mail.subject).toMatch(/^Your resource access tokens will expire in 30 days or less: "deploy"/);
+  });
+
+  it('§10 "Expiry notices" the email says "project" and links to the project’s Settings > Access tokens page', async () => {
+    h.clock.set(at('2028-03-01'));
+    const r = await projectWithMembers();
+    await makeGroupToken(h, r.project, { expiresAt: '2028-03-04', name: 'ci' });
+    await runJob('expiring-tokens', h.ctx);
+    const [mail] = await mailsAboutProject(r.group, r.project);
+    const link = `http://tollgate.test/${pathOf(r.group, r.project)}/-/settings/access_tokens`;
+    expect(mail!.text_body).toContain('These project access tokens have expired or will expire soon:');
+    expect(mail!.text_body).toContain(`Settings > Access tokens: ${link}`);
+    expect(mail!.text_body).toContain('You are receiving this email because you are an Owner or Maintainer of the Project.');
+    expect(mail!.text_body).not.toContain('group access tokens');
+    expect(mail!.html_body).toContain(`<a href="${link}">`);
+    expect(mail!.html_body).toContain(`<h3>Project ${pathOf(r.group, r.project)}</h3>`);
+  });
+
+  it.each([
+    ['off: direct members only', false],
+    ['on for the project’s group: its Owners and Maintainers (not Developers) as well', true],
+  ])('§10 "Expiry notices" inherited Owners and Maintainers, resource_access_token_notify_inherited %s', async (_name, inherited) => {
+    h.clock.set(at(inherited ? '2028-05-01' : '2028-04-01'));
+    const r = await projectWithMembers();
+    if (inherited) await setNotifyInherited(h, r.group, true);
+    await makeGroupToken(h, r.project, { expiresAt: addDays(h.clock.now().toISOString().slice(0, 10), 3) });
+    await runJob('expiring-tokens', h.ctx);
+    const told = (await mailsAboutProject(r.group, r.project)).map((m) => m.recipient).sort();
+    const direct = [r.owner.email, r.maintainer.email];
+    expect(told).toEqual((inherited ? [...direct, r.groupOwner.email, r.groupMaintainer.email] : direct).sort());
+  });
+
+  it('§10 "Expiry notices" one email per recipient per run: a project token and a group token due together share it, and arrive once over SMTP', async () => {
+    h.clock.set(at('2028-06-01'));
+    const r = await projectWithMembers();
+    await setRole(h, { project: r.project }, r.groupOwner, AccessLevel.MAINTAINER);
+    await makeGroupToken(h, r.project, { expiresAt: '2028-06-05', name: 'project one' });
+    await makeGroupToken(h, r.group, { expiresAt: '2028-06-06', name: 'group one' });
+    const before = (await outbox(h)).length;
+    await runJob('expiring-tokens', h.ctx);
+    await runJob('expiring-tokens', h.ctx);
+    const mine = (await outbox(h)).slice(before).filter((m) => m.recipient === r.groupOwner.email);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.text_body).toContain(`Project ${pathOf(r.group, r.project)}:`);
+    expect(mine[0]!.text_body).toContain(`Group ${r.group.full_path}:`);
+    expect(mine[0]!.text_body).toContain('These group and project access tokens have expired or will expire soon:');
+
+    const peer = await startSmtpPeer();
+    try {
+      const ctx = { ...h.ctx, config: { ...h.ctx.config, smtpUrl: peer.url } };
+      await runJob('mail-delivery', ctx);
+      await runJob('mail-delivery', ctx);
+      const told = [r.owner.email, r.maintainer.email, r.groupOwner.email];
+      const received = peer.received.filter((m) => told.includes(m.to[0]!));
+      expect(received.map((m) => m.to[0]).sort()).toEqual(told.sort());
+    } finally {
+      await peer.close();
+    }
   });
 });

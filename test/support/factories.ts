@@ -74,9 +74,13 @@ export async function signedIn(h: Harness, options: Parameters<typeof makeUser>[
   return { user, token, api: client(h, token) };
 }
 
-/** A bot user of `group` (as a group access token creates one), a direct member at `level`. */
-export async function makeBot(h: Harness, group: GroupRow, level: number = AccessLevel.MAINTAINER, name = 'Bot'): Promise<UserRow> {
-  const username = botUsername(group.id, randomBytes(16).toString('hex'));
+/**
+ * A bot user of a group or a project (as a group or project access token creates one, decision
+ * 0004), a direct member of it at `level`.
+ */
+export async function makeBot(h: Harness, resource: GroupRow | ProjectRow, level: number = AccessLevel.MAINTAINER, name = 'Bot'): Promise<UserRow> {
+  const project = 'group_id' in resource ? resource : null;
+  const username = botUsername(resource.id, randomBytes(16).toString('hex'), 0, project ? 'project' : 'group');
   const now = nowIso(h.ctx);
   const bot = await insertUser(h.ctx.database.db, {
     username,
@@ -86,12 +90,13 @@ export async function makeBot(h: Harness, group: GroupRow, level: number = Acces
     is_admin: 0,
     external: 0,
     user_type: 'project_bot',
-    bot_namespace_id: group.id,
+    bot_namespace_id: project ? null : resource.id,
+    bot_project_id: project ? resource.id : null,
     password_digest: null,
     created_at: now,
     updated_at: now,
   });
-  await setRole(h, { group }, bot, level);
+  await setRole(h, project ? { project } : { group: resource as GroupRow }, bot, level);
   return bot;
 }
 

@@ -3,8 +3,8 @@ import { AccessLevel } from '../../src/domain/access-levels.js';
 import { nowIso } from '../../src/services/context.js';
 import { updateSettings } from '../../src/services/settings.js';
 import { issueToken } from '../../src/services/token-issuance.js';
-import { rootGroupId } from '../../src/store/repositories/groups.js';
-import type { GroupRow, TokenRow, UserRow } from '../../src/store/schema.js';
+import { findGroupById, rootGroupId } from '../../src/store/repositories/groups.js';
+import type { GroupRow, ProjectRow, TokenRow, UserRow } from '../../src/store/schema.js';
 import { makeBot } from './factories.js';
 import type { Harness } from './harness.js';
 
@@ -15,19 +15,21 @@ export interface GroupToken {
 }
 
 /**
- * A group access token as the create service makes one (§1.3): a `project_bot`
- * user named `group_<id>_bot_<hex>` whose bot namespace is the group, a direct membership, and
- * the token. Built from the shared issuance so the lifecycle tests do not depend on the API.
+ * A group (or project) access token as the create service makes one (§1.3, §10): a `project_bot`
+ * user named `group_<id>_bot_<hex>` whose bot namespace is the group (`project_<id>_bot_<hex>` with
+ * the project as its bot project, decision 0004), a direct membership, and the token. Built from
+ * the shared issuance so the lifecycle tests do not depend on the API.
  */
 export async function makeGroupToken(
   h: Harness,
-  group: GroupRow,
+  resource: GroupRow | ProjectRow,
   options: { expiresAt: string | null; name?: string; accessLevel?: number; scopes?: string[] },
 ): Promise<GroupToken> {
   const db = h.ctx.database.db;
   const now = nowIso(h.ctx);
   const name = options.name ?? `token-${randomBytes(3).toString('hex')}`;
-  const bot = await makeBot(h, group, options.accessLevel ?? AccessLevel.MAINTAINER, name);
+  const bot = await makeBot(h, resource, options.accessLevel ?? AccessLevel.MAINTAINER, name);
+  const group = 'group_id' in resource ? (await findGroupById(db, resource.group_id))! : resource;
   const issued = await issueToken(
     h.ctx,
     db,

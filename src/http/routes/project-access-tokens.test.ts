@@ -396,12 +396,16 @@ describe.each(TEST_DIALECTS)('resource access tokens API (%s)', (dialect) => {
       );
     });
 
-    it('decision 0004 a project bot is no group bot: the group’s expiry notices skip its token (project notices are not built yet)', async () => {
+    it('decision 0004 §10 "Expiry notices" a project bot is no group bot: its token’s notice goes to the project’s Maintainer as a project notice, no group notice', async () => {
       const r = await projectOf();
       const token = await createToken(r, r.managerPat, { expires_at: '2026-06-20' });
       await runExpiringTokens(h.ctx);
-      const notices = await h.ctx.database.db.selectFrom('expiry_notices').selectAll().where('token_id', '=', token.id).execute();
-      expect(notices).toEqual([]);
+      const row = await h.ctx.database.db.selectFrom('personal_access_tokens').selectAll().where('id', '=', token.id).executeTakeFirstOrThrow();
+      expect(row.seven_days_notification_sent_at).toBe(NOW);
+      const mails = await h.ctx.database.db.selectFrom('mail_outbox').selectAll().execute();
+      expect(mails.filter((m) => m.text_body.includes(`Group ${r.group.full_path}:`))).toEqual([]);
+      const projectMails = mails.filter((m) => m.text_body.includes(`Project ${r.group.full_path}/${r.project!.path}:`));
+      expect(projectMails.map((m) => m.recipient)).toEqual([r.manager.email]);
     });
 
     it('decision 0004 reuse detection of a project token is recorded in the project’s audit log', async () => {

@@ -4,6 +4,7 @@ import * as m0002 from './0002_git_auth_failures.js';
 import * as m0003 from './0003_token_lifecycle.js';
 import * as m0004 from './0004_sessions.js';
 import * as m0005 from './0005_project_bots.js';
+import * as m0006 from './0006_project_expiry_notices.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0003_token_lifecycle': m0003,
   '0004_sessions': m0004,
   '0005_project_bots': m0005,
+  '0006_project_expiry_notices': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -51,10 +51,19 @@ export async function recordNotices(db: Db, kind: NoticeKind, ids: number[], now
   return rows.map((r) => r.id);
 }
 
-/** The bot users behind these tokens' user ids (others, humans' tokens, are not group tokens). */
+/**
+ * The bot users behind these tokens' user ids that belong to a resource: a group's (`bot_namespace_id`)
+ * or a project's (`bot_project_id`, decision 0004). Others, humans' tokens, are not resource tokens.
+ */
 export async function findBotsByIds(db: Db, ids: number[]): Promise<UserRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('users').selectAll().where('id', 'in', ids).where('user_type', '=', 'project_bot').where('bot_namespace_id', 'is not', null).execute();
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('user_type', '=', 'project_bot')
+    .where((eb) => eb.or([eb('bot_namespace_id', 'is not', null), eb('bot_project_id', 'is not', null)]))
+    .execute();
 }
 
 // Eight columns a row; SQLite takes at most 32766 bound values in one statement.

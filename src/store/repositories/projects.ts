@@ -7,6 +7,11 @@ import { type Database } from '../database.js';
 export const findProjectById = (db: Db, id: number): Promise<ProjectRow | undefined> =>
   db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
 
+export async function findProjectsByIds(db: Db, ids: number[]): Promise<ProjectRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('projects').selectAll().where('id', 'in', ids).execute();
+}
+
 export const findProjectInGroup = (db: Db, groupId: number, path: string): Promise<ProjectRow | undefined> =>
   db.selectFrom('projects').selectAll().where('group_id', '=', groupId).where(sql`lower(path)`, '=', path.toLowerCase()).executeTakeFirst();
 
