@@ -62,14 +62,15 @@ export const canCreateIssue = (actor: Actor | null, visibility: Visibility, memb
   actor !== null && canRead(actor, visibility, memberLevel);
 
 /**
- * Who manages a resource's access tokens: a group's Owners (§2.0), a project's Maintainers and
- * Owners (§10, GitLab's `admin_project`); admins everywhere, bots of that role included.
+ * GitLab's `admin_group` (Owners) and `admin_project` (Maintainers and Owners): a resource's
+ * settings and hooks; admins everywhere, bots of that role included.
  */
-const TOKEN_MANAGER_LEVEL: Record<ResourceKind, number> = { group: AccessLevel.OWNER, project: AccessLevel.MAINTAINER };
+const ADMIN_LEVEL: Record<ResourceKind, number> = { group: AccessLevel.OWNER, project: AccessLevel.MAINTAINER };
 
-/** read_resource_access_tokens (list, get, revoke). */
-export const canReadResourceAccessTokens = (kind: ResourceKind, actor: Actor, memberLevel: number) =>
-  effectiveLevel(actor, memberLevel) >= TOKEN_MANAGER_LEVEL[kind];
+export const canAdminResource = (kind: ResourceKind, actor: Actor, memberLevel: number) => effectiveLevel(actor, memberLevel) >= ADMIN_LEVEL[kind];
+
+/** read_resource_access_tokens (list, get, revoke): the resource's admins (§2.0, §10). */
+export const canReadResourceAccessTokens = canAdminResource;
 
 /**
  * create_resource_access_tokens / manage_resource_access_tokens: read ability, creation allowed
@@ -145,7 +146,7 @@ export interface ProjectAbilities {
 export function projectAbilities(actor: Actor | null, memberLevel: number, tokenCreationAllowed: boolean): ProjectAbilities {
   if (!actor) return { admin_project: false, read_resource_access_tokens: false, create_resource_access_token: false, access_level: 0 };
   return {
-    admin_project: effectiveLevel(actor, memberLevel) >= AccessLevel.MAINTAINER,
+    admin_project: canAdminResource('project', actor, memberLevel),
     read_resource_access_tokens: canReadResourceAccessTokens('project', actor, memberLevel),
     create_resource_access_token: canManageResourceAccessTokens('project', actor, memberLevel, tokenCreationAllowed),
     access_level: effectiveLevel(actor, memberLevel),

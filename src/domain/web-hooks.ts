@@ -1,7 +1,7 @@
 /**
- * Group webhooks (GitLab's GroupHook, `doc/api/group_webhooks.md`). Tollgate fires only access
- * token events; the other event flags are accepted, stored and shown so GitLab clients can manage
- * hooks unchanged.
+ * Group and project webhooks (GitLab's GroupHook and ProjectHook, `doc/api/group_webhooks.md`,
+ * `doc/api/project_webhooks.md`). Tollgate fires only access token events; the other event flags
+ * are accepted, stored and shown so GitLab clients can manage hooks unchanged.
  */
 export const STORED_EVENT_FLAGS = [
   'push_events',
@@ -26,6 +26,13 @@ export const STORED_EVENT_FLAGS = [
   'vulnerability_events',
 ] as const;
 export type StoredEventFlag = (typeof STORED_EVENT_FLAGS)[number];
+
+/** Events of a group's own life, which only group hooks have. */
+const GROUP_ONLY_EVENT_FLAGS: readonly StoredEventFlag[] = ['subgroup_events', 'member_events', 'project_events'];
+
+/** The event flags a hook of this kind has: a project hook lacks the group-only ones. */
+export const eventFlagsOf = (kind: 'group' | 'project'): StoredEventFlag[] =>
+  STORED_EVENT_FLAGS.filter((flag) => kind === 'group' || !GROUP_ONLY_EVENT_FLAGS.includes(flag));
 
 /** GitLab's column defaults: push events on, everything else off. */
 export const DEFAULT_EVENT_FLAGS: Record<StoredEventFlag, boolean> = Object.fromEntries(

@@ -24,7 +24,7 @@ import { issueRoutes } from './routes/issues.js';
 import { applicationSettingsRoutes } from './routes/application-settings.js';
 import { resourceAccessTokenRoutes } from './routes/resource-access-tokens.js';
 import { auditEventRoutes } from './routes/audit-events.js';
-import { groupHookRoutes } from './routes/group-hooks.js';
+import { hookRoutes } from './routes/hooks.js';
 import { adminMailQueueRoutes } from './routes/admin-mail-queue.js';
 import { sessionRoutes } from './routes/session.js';
 import type { App } from './types.js';
@@ -128,7 +128,8 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
       await api.register(resourceAccessTokenRoutes, { ctx, kind: 'group' });
       await api.register(resourceAccessTokenRoutes, { ctx, kind: 'project' });
       await api.register(auditEventRoutes, { ctx });
-      await api.register(groupHookRoutes, { ctx });
+      await api.register(hookRoutes, { ctx, kind: 'group' });
+      await api.register(hookRoutes, { ctx, kind: 'project' });
       await api.register(adminMailQueueRoutes, { ctx });
       await api.register(sessionRoutes, { ctx });
     },

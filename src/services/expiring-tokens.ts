@@ -69,7 +69,7 @@ async function resolveAudience(db: Db, key: string, settings: InstanceSettings):
  * project's Owners and Maintainers), plus inherited ones (members of the group, or the project's
  * group, and every group above) when the cascading `resource_access_token_notify_inherited` is in
  * effect for that group. Only active humans receive notifications: bots (a token may be an Owner)
- * and blocked users do not. Project hooks are not built: a project token fires none.
+ * and blocked users do not. The hooks: the resource's own and those of the groups above it.
  */
 async function audienceOf(db: Db, group: GroupRow, project: ProjectRow | null, settings: InstanceSettings): Promise<Audience> {
   const resource: ResourceKind = project ? 'project' : 'group';
@@ -87,7 +87,7 @@ async function audienceOf(db: Db, group: GroupRow, project: ProjectRow | null, s
   const members = [...direct, ...(await findMembersOfSources(db, 'group', notifyInherited ? chainIds : project ? [] : [group.id]))];
   const audienceIds = [...new Set(members.filter((m) => m.access_level >= NOTICE_AUDIENCE_LEVEL[resource]).map((m) => m.user_id))];
   const recipients = await findNotifiableUsers(db, audienceIds);
-  const hooks = project ? [] : await tokenHooksFor(db, group);
+  const hooks = await tokenHooksFor(db, { group, project });
   return { resource, group, project, recipientIds: recipients.map((u) => u.id).sort((a, b) => a - b), hooks };
 }
 
@@ -131,7 +131,7 @@ async function recordDueNotices(
         for (const recipientId of audience.recipientIds) {
           items.push({ recipient_id: recipientId, group_id: audience.group.id, project_id: audience.project?.id ?? null, token_id: token.id, token_name: token.name, expires_at: token.expires_at, kind, created_at: now });
         }
-        report.webhooksQueued += await enqueueHookEvents(trx, audience, token, kind, now);
+        report.webhooksQueued += await enqueueHookEvents(trx, audience, token, kind, now, ctx.config.externalUrl);
       }
       await insertNoticeItems(trx, items);
       report.notices[kind] += recorded.size;
@@ -140,10 +140,10 @@ async function recordDueNotices(
   }
 }
 
-function enqueueHookEvents(db: Db, audience: Audience, token: DueToken, kind: NoticeKind, now: string): Promise<number> {
+function enqueueHookEvents(db: Db, audience: Audience, token: DueToken, kind: NoticeKind, now: string, externalUrl: string): Promise<number> {
   const hooks = audience.hooks.filter((h) => hookFiresFor(kind, h.extended_grat_expiry_webhooks_execute === 1));
   if (hooks.length === 0) return Promise.resolve(0);
-  return enqueueTokenHookDeliveries(db, hooks, tokenHookPayload(audience.group, token, kind), now);
+  return enqueueTokenHookDeliveries(db, hooks, tokenHookPayload(audience, token, kind, externalUrl), now);
 }
 
 /** One recipient's staged notices become one email, in the transaction that removes them. */

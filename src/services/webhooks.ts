@@ -6,22 +6,38 @@ import type { LookupFunction } from 'node:net';
 import { afterFailure, DELIVERY_CLAIM_MS, describeError } from '../domain/delivery-retry.js';
 import { hookEventName, type NoticeKind } from '../domain/expiry-notices.js';
 import { failure, invalidFields, type Failed } from '../domain/errors.js';
-import { canAdminGroup } from '../domain/permissions.js';
+import { canAdminResource } from '../domain/permissions.js';
 import { ok, type Result } from '../domain/result.js';
 import { BLOCK_MESSAGES, checkHookUrl, classifyAddress, isBlocked } from '../domain/ssrf.js';
 import { DEFAULT_EVENT_FLAGS, hookTimestamp, hookTokenError, RESOURCE_ACCESS_TOKEN_HOOK_EVENT, STORED_EVENT_FLAGS, type StoredEventFlag } from '../domain/web-hooks.js';
 import type { Db } from '../store/repositories/common.js';
 import { traversalIds } from '../store/repositories/groups.js';
-import { claimRow, findDueRows, markRowFailedAttempt, markRowSent, deleteHook, findGroupHook, findHookById, findTokenEventHooks, insertDeliveries, insertHook, listGroupHooks, updateHook } from '../store/repositories/lifecycle.js';
+import {
+  claimRow,
+  deleteHook,
+  findDueRows,
+  findHookById,
+  findOwnedHook,
+  findTokenEventHooks,
+  insertDeliveries,
+  insertHook,
+  listOwnedHooks,
+  markRowFailedAttempt,
+  markRowSent,
+  updateHook,
+  type HookOwner,
+} from '../store/repositories/lifecycle.js';
 import type { WebHookRow } from '../store/schema-lifecycle.js';
-import type { GroupRow, TokenRow } from '../store/schema.js';
+import type { GroupRow, ProjectRow, TokenRow } from '../store/schema.js';
 import type { Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
-import { resolveGroup, type ResolvedGroup } from './groups.js';
+import { resolveGroup } from './groups.js';
 import type { Listed, Page } from './lists.js';
+import { resolveProject } from './projects.js';
+import type { ResourceRef } from './resource-access-tokens.js';
 import { getSettings } from './settings.js';
 
-/** The hook attributes of GitLab's group hooks API; all optional on update. */
+/** The hook attributes of GitLab's group and project hooks APIs; all optional on update. */
 export type HookInput = {
   url?: string | undefined;
   name?: string | undefined;
@@ -37,11 +53,17 @@ export type HookInput = {
 /** GitLab answers an invalid hook with 422 `{"message":{"url":["is blocked: …"]}}`. */
 const invalid = (field: string, message: string) => invalidFields('hook_invalid', [{ field, message }]);
 
-/** The group (404 when the caller may not see it), then the hooks ability: its Owners and administrators. */
-async function hooksOf(ctx: ServiceContext, caller: Caller, groupRef: string): Promise<Result<ResolvedGroup>> {
-  const resolved = await resolveGroup(ctx.database.db, caller, groupRef);
+/**
+ * The group or project (404 when the caller may not see it), then the hooks ability: GitLab's
+ * `admin_group` (Owners) or `admin_project` (Maintainers), and administrators.
+ */
+async function hookOwnerOf(ctx: ServiceContext, caller: Caller, { kind, ref }: ResourceRef): Promise<Result<HookOwner>> {
+  const db = ctx.database.db;
+  const resolved: Result<{ group: GroupRow; level: number; project?: ProjectRow }> = kind === 'group' ? await resolveGroup(db, caller, ref) : await resolveProject(db, caller, ref);
   if (!resolved.ok) return resolved;
-  return canAdminGroup(caller, resolved.value.level) ? resolved : failure('forbidden');
+  const { group, level, project } = resolved.value;
+  if (!canAdminResource(kind, caller, level)) return failure('forbidden');
+  return ok({ groupId: group.id, projectId: project?.id ?? null });
 }
 
 // The hook's secret is sent on every delivery, so it is kept encrypted rather than digested; the
@@ -85,34 +107,34 @@ function storedEvents(current: Record<string, boolean>, input: HookInput): strin
 
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? (1 as const) : (0 as const));
 
-/** GET /groups/:id/hooks (Owners). */
-export async function listHooks(ctx: ServiceContext, caller: Caller, groupRef: string, page: Page): Promise<Result<Listed<WebHookRow>>> {
-  const resolved = await hooksOf(ctx, caller, groupRef);
-  if (!resolved.ok) return resolved;
-  const { rows, total } = await listGroupHooks(ctx.database.db, resolved.value.group.id, page);
+/** GET /groups/:id/hooks, GET /projects/:id/hooks. */
+export async function listHooks(ctx: ServiceContext, caller: Caller, resource: ResourceRef, page: Page): Promise<Result<Listed<WebHookRow>>> {
+  const owner = await hookOwnerOf(ctx, caller, resource);
+  if (!owner.ok) return owner;
+  const { rows, total } = await listOwnedHooks(ctx.database.db, owner.value, page);
   return ok({ items: rows, total });
 }
 
-/** GET /groups/:id/hooks/:hook_id (Owners). */
-export async function getHook(ctx: ServiceContext, caller: Caller, groupRef: string, hookId: number): Promise<Result<WebHookRow>> {
-  const resolved = await hooksOf(ctx, caller, groupRef);
-  if (!resolved.ok) return resolved;
-  const hook = await findGroupHook(ctx.database.db, resolved.value.group.id, hookId);
+/** GET /groups/:id/hooks/:hook_id, GET /projects/:id/hooks/:hook_id. */
+export async function getHook(ctx: ServiceContext, caller: Caller, resource: ResourceRef, hookId: number): Promise<Result<WebHookRow>> {
+  const owner = await hookOwnerOf(ctx, caller, resource);
+  if (!owner.ok) return owner;
+  const hook = await findOwnedHook(ctx.database.db, owner.value, hookId);
   return hook ? ok(hook) : failure('not_found');
 }
 
-/** POST /groups/:id/hooks (Owners); a URL to a refused address is a 422. */
-export async function createHook(ctx: ServiceContext, caller: Caller, groupRef: string, input: HookInput & { url: string }): Promise<Result<WebHookRow>> {
-  const allowed = await hooksOf(ctx, caller, groupRef);
-  if (!allowed.ok) return allowed;
-  const resolved = allowed.value;
+/** POST /groups/:id/hooks, POST /projects/:id/hooks; a URL to a refused address is a 422. */
+export async function createHook(ctx: ServiceContext, caller: Caller, resource: ResourceRef, input: HookInput & { url: string }): Promise<Result<WebHookRow>> {
+  const owner = await hookOwnerOf(ctx, caller, resource);
+  if (!owner.ok) return owner;
   const db = ctx.database.db;
   const problem = await validate(db, input);
   if (problem) return problem;
   const now = nowIso(ctx);
   return ok(
     await insertHook(db, {
-      group_id: resolved.group.id,
+      group_id: owner.value.groupId,
+      project_id: owner.value.projectId,
       url: input.url,
       name: input.name ?? '',
       description: input.description ?? '',
@@ -130,12 +152,12 @@ export async function createHook(ctx: ServiceContext, caller: Caller, groupRef: 
   );
 }
 
-/** PUT /groups/:id/hooks/:hook_id (Owners). */
-export async function changeHook(ctx: ServiceContext, caller: Caller, groupRef: string, hookId: number, input: HookInput): Promise<Result<WebHookRow>> {
-  const resolved = await hooksOf(ctx, caller, groupRef);
-  if (!resolved.ok) return resolved;
+/** PUT /groups/:id/hooks/:hook_id, PUT /projects/:id/hooks/:hook_id. */
+export async function changeHook(ctx: ServiceContext, caller: Caller, resource: ResourceRef, hookId: number, input: HookInput): Promise<Result<WebHookRow>> {
+  const owner = await hookOwnerOf(ctx, caller, resource);
+  if (!owner.ok) return owner;
   const db = ctx.database.db;
-  const hook = await findGroupHook(db, resolved.value.group.id, hookId);
+  const hook = await findOwnedHook(db, owner.value, hookId);
   if (!hook) return failure('not_found');
   const problem = await validate(db, input);
   if (problem) return problem;
@@ -159,21 +181,62 @@ export async function changeHook(ctx: ServiceContext, caller: Caller, groupRef: 
   );
 }
 
-/** DELETE /groups/:id/hooks/:hook_id (Owners): its queued deliveries go with it. */
-export async function removeHook(ctx: ServiceContext, caller: Caller, groupRef: string, hookId: number): Promise<Result<null>> {
-  const resolved = await hooksOf(ctx, caller, groupRef);
-  if (!resolved.ok) return resolved;
-  const hook = await findGroupHook(ctx.database.db, resolved.value.group.id, hookId);
+/** DELETE /groups/:id/hooks/:hook_id, DELETE /projects/:id/hooks/:hook_id: its queued deliveries go with it. */
+export async function removeHook(ctx: ServiceContext, caller: Caller, resource: ResourceRef, hookId: number): Promise<Result<null>> {
+  const owner = await hookOwnerOf(ctx, caller, resource);
+  if (!owner.ok) return owner;
+  const hook = await findOwnedHook(ctx.database.db, owner.value, hookId);
   if (!hook) return failure('not_found');
   await deleteHook(ctx.database.db, hook.id);
   return ok(null);
 }
 
-/** GitLab's `resource_access_token` payload for a group token (Gitlab::DataBuilder::ResourceAccessTokenPayload). */
-export function tokenHookPayload(group: GroupRow, token: Pick<TokenRow, 'id' | 'user_id' | 'name' | 'created_at' | 'expires_at' | 'last_used_at'>, kind: NoticeKind) {
+/** The resource a token event is about: a group, or a project with its group. */
+export interface TokenEventResource {
+  group: GroupRow;
+  project: ProjectRow | null;
+}
+
+const VISIBILITY_LEVEL = { private: 0, internal: 10, public: 20 } as const;
+
+/** GitLab's Project#hook_attrs; Tollgate serves Git over HTTPS only, so the SSH URLs are null. */
+function projectHookAttrs(project: ProjectRow, group: GroupRow, externalUrl: string) {
+  const webUrl = `${externalUrl}/${group.full_path}/${project.path}`;
+  return {
+    id: project.id,
+    name: project.name,
+    description: project.description,
+    web_url: webUrl,
+    avatar_url: null,
+    git_ssh_url: null,
+    git_http_url: `${webUrl}.git`,
+    namespace: group.name,
+    visibility_level: VISIBILITY_LEVEL[project.visibility],
+    path_with_namespace: `${group.full_path}/${project.path}`,
+    default_branch: 'main',
+    ci_config_path: null,
+    homepage: webUrl,
+    url: `${webUrl}.git`,
+    ssh_url: null,
+    http_url: `${webUrl}.git`,
+  };
+}
+
+/**
+ * GitLab's `resource_access_token` payload (Gitlab::DataBuilder::ResourceAccessTokenPayload): the
+ * group's attributes under `group`, or the project's hook attributes under `project`.
+ */
+export function tokenHookPayload(
+  { group, project }: TokenEventResource,
+  token: Pick<TokenRow, 'id' | 'user_id' | 'name' | 'created_at' | 'expires_at' | 'last_used_at'>,
+  kind: NoticeKind,
+  externalUrl: string,
+) {
   return {
     object_kind: 'access_token',
-    group: { group_name: group.name, group_path: group.path, group_id: group.id, full_path: group.full_path },
+    ...(project
+      ? { project: projectHookAttrs(project, group, externalUrl) }
+      : { group: { group_name: group.name, group_path: group.path, group_id: group.id, full_path: group.full_path } }),
     object_attributes: {
       user_id: token.user_id,
       created_at: hookTimestamp(token.created_at),
@@ -187,8 +250,12 @@ export function tokenHookPayload(group: GroupRow, token: Pick<TokenRow, 'id' | '
   };
 }
 
-/** The access-token hooks of a group and of every group above it: parent hooks fire for subgroup tokens. */
-export const tokenHooksFor = (db: Db, group: GroupRow): Promise<WebHookRow[]> => findTokenEventHooks(db, traversalIds(group));
+/**
+ * The access-token hooks for a resource's tokens: its own, and those of every group above it
+ * (parent group hooks fire for subgroup and project tokens, as GitLab's group hooks do).
+ */
+export const tokenHooksFor = (db: Db, { group, project }: TokenEventResource): Promise<WebHookRow[]> =>
+  findTokenEventHooks(db, traversalIds(group), project?.id ?? null);
 
 /** Queues one delivery per hook, inside the caller's transaction (the one that records the notice). */
 export async function enqueueTokenHookDeliveries(db: Db, hooks: WebHookRow[], payload: ReturnType<typeof tokenHookPayload>, now: string): Promise<number> {

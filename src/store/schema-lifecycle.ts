@@ -56,10 +56,15 @@ export interface ExpiryNoticesTable {
   created_at: string;
 }
 
-/** A group webhook (GitLab's GroupHook). Event flags Tollgate never fires are kept in `events`. */
+/**
+ * A group or project webhook (GitLab's GroupHook and ProjectHook). Event flags Tollgate never
+ * fires are kept in `events`.
+ */
 export interface WebHooksTable {
   id: Generated<number>;
+  /** The group's, or the project's group (then `project_id` names the project: migration 0007). */
   group_id: number;
+  project_id: number | null;
   url: string;
   name: string;
   description: string;

@@ -2,137 +2,162 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/jobs/registry.js';
 import { deliverWebhooks } from '../../src/services/webhooks.js';
 import '../../src/store/schema-lifecycle.js';
-import type { GroupRow, UserRow } from '../../src/store/schema.js';
+import type { GroupRow, ProjectRow, UserRow } from '../../src/store/schema.js';
 import { TEST_DIALECTS } from '../support/databases.js';
-import { AccessLevel, makeGroup, makePat, makeUser, setRole } from '../support/factories.js';
+import { AccessLevel, makeGroup, makePat, makeProject, makeUser, setRole } from '../support/factories.js';
 import { client, createHarness, type Harness } from '../support/harness.js';
 import { makeGroupToken, setSettings } from '../support/lifecycle-factories.js';
 import { startHttpReceiver } from './peers.js';
 
-describe.each(TEST_DIALECTS)('group hooks API (%s)', (dialect) => {
+/**
+ * GitLab's group and project webhook APIs, one module for both (issue 10): the same cases for each
+ * kind; what differs is who administers the resource (GitLab's `admin_group`: Owners;
+ * `admin_project`: Maintainers, §10) and the owner's field (`group_id` / `project_id`).
+ */
+const HOOK_KINDS = [
+  { kind: 'group', admin: 'an Owner', adminLevel: AccessLevel.OWNER, below: AccessLevel.MAINTAINER, notFound: '404 Group Not Found' },
+  { kind: 'project', admin: 'a Maintainer', adminLevel: AccessLevel.MAINTAINER, below: AccessLevel.DEVELOPER, notFound: '404 Project Not Found' },
+] as const;
+
+describe.each(TEST_DIALECTS)('hooks API (%s)', (dialect) => {
   let h: Harness;
-  let owner: UserRow;
-  let ownerToken: string;
-  let group: GroupRow;
   beforeAll(async () => {
     h = await createHarness(dialect);
-    owner = await makeUser(h);
-    ownerToken = (await makePat(h, owner)).token;
-    group = await makeGroup(h, owner);
   });
   afterAll(() => h.close());
   beforeEach(() => setSettings(h, { allow_local_requests_from_web_hooks_and_services: false }));
 
-  it('POST adds a hook with GitLab\'s fields and defaults; the secret token is stored but never returned', async () => {
-    const res = await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, {
-      url: 'https://hooks.example.com/tollgate',
-      name: 'Expiry',
-      description: 'tells the on-call',
-      token: 's3cret',
-      resource_access_token_events: true,
+  describe.each(HOOK_KINDS)('$kind hooks, managed by $admin', ({ kind, adminLevel, below, notFound }) => {
+    let owner: UserRow;
+    let ownerToken: string;
+    /** The group or project: its id, full path and where its role is set. */
+    let resource: { id: number; fullPath: string; source: { group: GroupRow } | { project: ProjectRow } };
+    const hooksUrl = (ref: number | string = resource.id, rest = '') => `/api/v4/${kind}s/${ref}/hooks${rest}`;
+    beforeAll(async () => {
+      owner = await makeUser(h);
+      ownerToken = (await makePat(h, owner)).token;
+      const group = await makeGroup(h, kind === 'group' ? owner : await makeUser(h));
+      if (kind === 'group') resource = { id: group.id, fullPath: group.full_path, source: { group } };
+      else {
+        const project = await makeProject(h, group);
+        await setRole(h, { project }, owner, adminLevel);
+        resource = { id: project.id, fullPath: `${group.full_path}/${project.path}`, source: { project } };
+      }
     });
-    expect(res.statusCode).toBe(201);
-    const hook = res.json();
-    expect(hook).toMatchObject({
-      url: 'https://hooks.example.com/tollgate',
-      name: 'Expiry',
-      description: 'tells the on-call',
-      group_id: group.id,
-      push_events: true,
-      issues_events: false,
-      resource_access_token_events: true,
-      extended_grat_expiry_webhooks_execute: false,
-      enable_ssl_verification: true,
-      branch_filter_strategy: 'wildcard',
-      alert_status: 'executable',
-      disabled_until: null,
-      url_variables: [],
-      created_at: h.clock.now().toISOString(),
+
+    it('POST adds a hook with GitLab\'s fields and defaults; the secret token is stored but never returned', async () => {
+      const res = await client(h, ownerToken).post(hooksUrl(), {
+        url: 'https://hooks.example.com/tollgate',
+        name: 'Expiry',
+        description: 'tells the on-call',
+        token: 's3cret',
+        resource_access_token_events: true,
+      });
+      expect(res.statusCode).toBe(201);
+      const hook = res.json();
+      expect(hook).toMatchObject({
+        url: 'https://hooks.example.com/tollgate',
+        name: 'Expiry',
+        description: 'tells the on-call',
+        [`${kind}_id`]: resource.id,
+        push_events: true,
+        issues_events: false,
+        resource_access_token_events: true,
+        extended_grat_expiry_webhooks_execute: false,
+        enable_ssl_verification: true,
+        branch_filter_strategy: 'wildcard',
+        alert_status: 'executable',
+        disabled_until: null,
+        url_variables: [],
+        created_at: h.clock.now().toISOString(),
+      });
+      expect(hook).not.toHaveProperty('token');
+      // GitLab's ProjectHook has no events of a group's own life.
+      expect(['subgroup_events', 'member_events', 'project_events'].map((flag) => flag in hook)).toEqual(Array(3).fill(kind === 'group'));
+      expect(JSON.stringify(hook)).not.toContain('s3cret');
+      const stored = await h.ctx.database.db.selectFrom('web_hooks').selectAll().where('id', '=', hook.id).executeTakeFirstOrThrow();
+      expect(stored.token_ciphertext).not.toContain('s3cret');
+
+      const list = await client(h, ownerToken).get(hooksUrl());
+      expect(list.statusCode).toBe(200);
+      expect(list.headers['x-total']).toBe('1');
+      expect(list.json()).toEqual([hook]);
+      expect((await client(h, ownerToken).get(hooksUrl(encodeURIComponent(resource.fullPath), `/${hook.id}`))).json()).toEqual(hook);
     });
-    expect(hook).not.toHaveProperty('token');
-    expect(JSON.stringify(hook)).not.toContain('s3cret');
-    const stored = await h.ctx.database.db.selectFrom('web_hooks').selectAll().where('id', '=', hook.id).executeTakeFirstOrThrow();
-    expect(stored.token_ciphertext).not.toContain('s3cret');
 
-    const list = await client(h, ownerToken).get(`/api/v4/groups/${group.id}/hooks`);
-    expect(list.statusCode).toBe(200);
-    expect(list.headers['x-total']).toBe('1');
-    expect(list.json()).toEqual([hook]);
-    expect((await client(h, ownerToken).get(`/api/v4/groups/${encodeURIComponent(group.full_path)}/hooks/${hook.id}`)).json()).toEqual(hook);
-  });
+    it('PUT changes the given fields; a new URL without a token drops the old token (GitLab); DELETE answers 204', async () => {
+      const created = (await client(h, ownerToken).post(hooksUrl(), { url: 'https://a.example.com/', token: 'one' })).json();
+      const renamed = await client(h, ownerToken).put(hooksUrl(resource.id, `/${created.id}`), { name: 'renamed', push_events: false, job_events: true });
+      expect(renamed.statusCode).toBe(200);
+      expect(renamed.json()).toMatchObject({ name: 'renamed', push_events: false, job_events: true, url: 'https://a.example.com/' });
+      const tokenOf = async () => (await h.ctx.database.db.selectFrom('web_hooks').select('token_ciphertext').where('id', '=', created.id).executeTakeFirstOrThrow()).token_ciphertext;
+      expect(await tokenOf()).not.toBeNull();
+      await client(h, ownerToken).put(hooksUrl(resource.id, `/${created.id}`), { url: 'https://b.example.com/' });
+      expect(await tokenOf()).toBeNull();
 
-  it('PUT changes the given fields; a new URL without a token drops the old token (GitLab); DELETE answers 204', async () => {
-    const created = (await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, { url: 'https://a.example.com/', token: 'one' })).json();
-    const renamed = await client(h, ownerToken).put(`/api/v4/groups/${group.id}/hooks/${created.id}`, { name: 'renamed', push_events: false, job_events: true });
-    expect(renamed.statusCode).toBe(200);
-    expect(renamed.json()).toMatchObject({ name: 'renamed', push_events: false, job_events: true, url: 'https://a.example.com/' });
-    const tokenOf = async () => (await h.ctx.database.db.selectFrom('web_hooks').select('token_ciphertext').where('id', '=', created.id).executeTakeFirstOrThrow()).token_ciphertext;
-    expect(await tokenOf()).not.toBeNull();
-    await client(h, ownerToken).put(`/api/v4/groups/${group.id}/hooks/${created.id}`, { url: 'https://b.example.com/' });
-    expect(await tokenOf()).toBeNull();
+      const empty = await client(h, ownerToken).put(hooksUrl(resource.id, `/${created.id}`), {});
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json().error).toMatch(/at least one parameter must be provided/);
 
-    const empty = await client(h, ownerToken).put(`/api/v4/groups/${group.id}/hooks/${created.id}`, {});
-    expect(empty.statusCode).toBe(400);
-    expect(empty.json().error).toMatch(/at least one parameter must be provided/);
+      expect((await client(h, ownerToken).delete(hooksUrl(resource.id, `/${created.id}`))).statusCode).toBe(204);
+      expect((await client(h, ownerToken).get(hooksUrl(resource.id, `/${created.id}`))).json()).toEqual({ message: '404 Not Found' });
+      expect((await client(h, ownerToken).delete(hooksUrl(resource.id, `/${created.id}`))).statusCode).toBe(404);
+    });
 
-    expect((await client(h, ownerToken).delete(`/api/v4/groups/${group.id}/hooks/${created.id}`)).statusCode).toBe(204);
-    expect((await client(h, ownerToken).get(`/api/v4/groups/${group.id}/hooks/${created.id}`)).json()).toEqual({ message: '404 Not Found' });
-    expect((await client(h, ownerToken).delete(`/api/v4/groups/${group.id}/hooks/${created.id}`)).statusCode).toBe(404);
-  });
+    it('bad input: 400 without url, 422 for a non-http URL or a token spanning lines; nothing stored', async () => {
+      const count = async () => (await h.ctx.database.db.selectFrom('web_hooks').select('id').execute()).length;
+      const before = await count();
+      const missing = await client(h, ownerToken).post(hooksUrl(), { push_events: true });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json()).toEqual({ error: 'url is missing' });
+      const ftp = await client(h, ownerToken).post(hooksUrl(), { url: 'ftp://example.com' });
+      expect(ftp.statusCode).toBe(422);
+      expect(ftp.json()).toEqual({ message: { url: ['is blocked: Only allowed schemes are http, https'] } });
+      const token = await client(h, ownerToken).post(hooksUrl(), { url: 'https://example.com', token: 'foo\nbar' });
+      expect(token.statusCode).toBe(422);
+      expect(token.json()).toEqual({ message: { token: ['is invalid'] } });
+      expect(await count()).toBe(before);
+    });
 
-  it('bad input: 400 without url, 422 for a non-http URL or a token spanning lines; nothing stored', async () => {
-    const count = async () => (await h.ctx.database.db.selectFrom('web_hooks').select('id').execute()).length;
-    const before = await count();
-    const missing = await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, { push_events: true });
-    expect(missing.statusCode).toBe(400);
-    expect(missing.json()).toEqual({ error: 'url is missing' });
-    const ftp = await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, { url: 'ftp://example.com' });
-    expect(ftp.statusCode).toBe(422);
-    expect(ftp.json()).toEqual({ message: { url: ['is blocked: Only allowed schemes are http, https'] } });
-    const token = await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, { url: 'https://example.com', token: 'foo\nbar' });
-    expect(token.statusCode).toBe(422);
-    expect(token.json()).toEqual({ message: { token: ['is invalid'] } });
-    expect(await count()).toBe(before);
-  });
+    it('SSRF: URLs to loopback or private addresses are refused unless an admin allows local requests', async () => {
+      const refused: [string, string][] = [
+        ['http://127.0.0.1:8080/hook', 'Requests to localhost are not allowed'],
+        ['http://localhost/hook', 'Requests to localhost are not allowed'],
+        ['http://[::1]/hook', 'Requests to localhost are not allowed'],
+        ['http://2130706433/hook', 'Requests to localhost are not allowed'],
+        ['http://10.1.2.3/hook', 'Requests to the local network are not allowed'],
+        ['http://192.168.0.10/hook', 'Requests to the local network are not allowed'],
+        ['http://169.254.169.254/latest/meta-data', 'Requests to the link local network are not allowed'],
+      ];
+      for (const [url, reason] of refused) {
+        const res = await client(h, ownerToken).post(hooksUrl(), { url });
+        expect(res.statusCode, url).toBe(422);
+        expect(res.json()).toEqual({ message: { url: [`is blocked: ${reason}`] } });
+      }
+      await setSettings(h, { allow_local_requests_from_web_hooks_and_services: true });
+      expect((await client(h, ownerToken).post(hooksUrl(), { url: 'http://127.0.0.1:8080/hook' })).statusCode).toBe(201);
+    });
 
-  it('SSRF: URLs to loopback or private addresses are refused unless an admin allows local requests', async () => {
-    const refused: [string, string][] = [
-      ['http://127.0.0.1:8080/hook', 'Requests to localhost are not allowed'],
-      ['http://localhost/hook', 'Requests to localhost are not allowed'],
-      ['http://[::1]/hook', 'Requests to localhost are not allowed'],
-      ['http://2130706433/hook', 'Requests to localhost are not allowed'],
-      ['http://10.1.2.3/hook', 'Requests to the local network are not allowed'],
-      ['http://192.168.0.10/hook', 'Requests to the local network are not allowed'],
-      ['http://169.254.169.254/latest/meta-data', 'Requests to the link local network are not allowed'],
-    ];
-    for (const [url, reason] of refused) {
-      const res = await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, { url });
-      expect(res.statusCode, url).toBe(422);
-      expect(res.json()).toEqual({ message: { url: [`is blocked: ${reason}`] } });
-    }
-    await setSettings(h, { allow_local_requests_from_web_hooks_and_services: true });
-    expect((await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, { url: 'http://127.0.0.1:8080/hook' })).statusCode).toBe(201);
-  });
+    it('the hooks and the mail queue are in the OpenAPI document', async () => {
+      const paths = Object.keys((await client(h).get('/api/v4/openapi.json')).json().paths);
+      expect(paths).toEqual(expect.arrayContaining([`/api/v4/${kind}s/{id}/hooks`, `/api/v4/${kind}s/{id}/hooks/{hook_id}`, '/api/v4/admin/mail_queue']));
+    });
 
-  it('the hooks and the mail queue are in the OpenAPI document', async () => {
-    const paths = Object.keys((await client(h).get('/api/v4/openapi.json')).json().paths);
-    expect(paths).toEqual(expect.arrayContaining(['/api/v4/groups/{id}/hooks', '/api/v4/groups/{id}/hooks/{hook_id}', '/api/v4/admin/mail_queue']));
-  });
-
-  it('only Owners and administrators manage hooks: 403 for a Maintainer, 404 for a stranger to a private group, 401 anonymous', async () => {
-    const maintainer = await makeUser(h);
-    await setRole(h, { group }, maintainer, AccessLevel.MAINTAINER);
-    const maintainerToken = (await makePat(h, maintainer)).token;
-    expect((await client(h, maintainerToken).get(`/api/v4/groups/${group.id}/hooks`)).statusCode).toBe(403);
-    expect((await client(h, maintainerToken).post(`/api/v4/groups/${group.id}/hooks`, { url: 'https://x.example.com' })).statusCode).toBe(403);
-    const stranger = (await makePat(h, await makeUser(h))).token;
-    expect((await client(h, stranger).get(`/api/v4/groups/${group.id}/hooks`)).json()).toEqual({ message: '404 Group Not Found' });
-    expect((await client(h).get(`/api/v4/groups/${group.id}/hooks`)).statusCode).toBe(401);
-    const admin = (await makePat(h, h.root)).token;
-    expect((await client(h, admin).get(`/api/v4/groups/${group.id}/hooks`)).statusCode).toBe(200);
-    const readOnly = (await makePat(h, owner, { scopes: ['read_api'] })).token;
-    expect((await client(h, readOnly).get(`/api/v4/groups/${group.id}/hooks`)).statusCode).toBe(200);
-    expect((await client(h, readOnly).post(`/api/v4/groups/${group.id}/hooks`, { url: 'https://x.example.com' })).statusCode).toBe(403);
+    it(`only ${kind === 'group' ? 'Owners' : 'Maintainers, Owners'} and administrators manage hooks: 403 for the role below, 404 for a stranger to a private ${kind}, 401 anonymous`, async () => {
+      const lower = await makeUser(h);
+      await setRole(h, resource.source, lower, below);
+      const lowerToken = (await makePat(h, lower)).token;
+      expect((await client(h, lowerToken).get(hooksUrl())).statusCode).toBe(403);
+      expect((await client(h, lowerToken).post(hooksUrl(), { url: 'https://x.example.com' })).statusCode).toBe(403);
+      const stranger = (await makePat(h, await makeUser(h))).token;
+      expect((await client(h, stranger).get(hooksUrl())).json()).toEqual({ message: notFound });
+      expect((await client(h).get(hooksUrl())).statusCode).toBe(401);
+      const admin = (await makePat(h, h.root)).token;
+      expect((await client(h, admin).get(hooksUrl())).statusCode).toBe(200);
+      const readOnly = (await makePat(h, owner, { scopes: ['read_api'] })).token;
+      expect((await client(h, readOnly).get(hooksUrl())).statusCode).toBe(200);
+      expect((await client(h, readOnly).post(hooksUrl(), { url: 'https://x.example.com' })).statusCode).toBe(403);
+    });
   });
 });
 
@@ -162,8 +187,10 @@ describe.each(TEST_DIALECTS)('resource_access_token webhooks (%s)', (dialect) =>
     h.clock.set(new Date(h.clock.now().getTime() + 20 * 86_400_000));
   });
 
-  async function hookOn(group: GroupRow, fields: Record<string, unknown> = {}, path = '/hook') {
-    const res = await client(h, ownerToken).post(`/api/v4/groups/${group.id}/hooks`, { url: `${receiver.url}${path}`, resource_access_token_events: true, ...fields });
+  /** A hook that takes access token events, on a group or on a project (`owner` owns the groups, so administers both). */
+  async function hookOn(resource: GroupRow | ProjectRow, fields: Record<string, unknown> = {}, path = '/hook') {
+    const kind = 'group_id' in resource ? 'projects' : 'groups';
+    const res = await client(h, ownerToken).post(`/api/v4/${kind}/${resource.id}/hooks`, { url: `${receiver.url}${path}`, resource_access_token_events: true, ...fields });
     expect(res.statusCode).toBe(201);
     return res.json();
   }
@@ -207,6 +234,67 @@ describe.each(TEST_DIALECTS)('resource_access_token webhooks (%s)', (dialect) =>
     await runJob('expiring-tokens', h.ctx);
     await runJob('webhook-delivery', h.ctx);
     expect(receiver.requests).toHaveLength(2);
+  });
+
+  it('§10 "Expiry notices" a project token fires its project\'s hooks with GitLab\'s project payload (ResourceAccessTokenPayload), and its groups\' hooks; not a sibling project\'s', async () => {
+    const group = await makeGroup(h, owner);
+    const project = await makeProject(h, group);
+    const sibling = await makeProject(h, group);
+    await hookOn(project, { token: 'project-secret' }, '/project');
+    await hookOn(group, {}, '/group');
+    await hookOn(sibling, {}, '/sibling');
+    const { token, bot } = await makeGroupToken(h, project, { expiresAt: inDays(5), name: 'deploy' });
+
+    await runJob('expiring-tokens', h.ctx);
+    expect(await runJob('webhook-delivery', h.ctx)).toMatchObject({ report: { sent: 2, retrying: 0, failed: 0 } });
+    expect(receiver.requests.map((r) => r.path).sort()).toEqual(['/group', '/project']);
+    const toProject = receiver.requests.find((r) => r.path === '/project')!;
+    expect(toProject.headers['x-gitlab-event']).toBe('Resource Access Token Hook');
+    expect(toProject.headers['x-gitlab-token']).toBe('project-secret');
+    const webUrl = `${h.ctx.config.externalUrl}/${group.full_path}/${project.path}`;
+    const payload = {
+      object_kind: 'access_token',
+      project: {
+        id: project.id,
+        name: project.name,
+        description: project.description,
+        web_url: webUrl,
+        avatar_url: null,
+        git_ssh_url: null,
+        git_http_url: `${webUrl}.git`,
+        namespace: group.name,
+        visibility_level: 0,
+        path_with_namespace: `${group.full_path}/${project.path}`,
+        default_branch: 'main',
+        ci_config_path: null,
+        homepage: webUrl,
+        url: `${webUrl}.git`,
+        ssh_url: null,
+        http_url: `${webUrl}.git`,
+      },
+      object_attributes: {
+        user_id: bot.id,
+        created_at: `${token.created_at.slice(0, 10)} ${token.created_at.slice(11, 19)} UTC`,
+        id: token.id,
+        name: 'deploy',
+        expires_at: inDays(5),
+        last_used_at: null,
+      },
+      event_name: 'expiring_access_token',
+      interval: 'seven_days',
+    };
+    expect(JSON.parse(toProject.body)).toEqual(payload);
+    expect(JSON.parse(receiver.requests.find((r) => r.path === '/group')!.body)).toEqual(payload);
+  });
+
+  it('§10 a group token fires its group\'s hooks only, never the hooks of the group\'s projects', async () => {
+    const group = await makeGroup(h, owner);
+    await hookOn(await makeProject(h, group), {}, '/project');
+    await hookOn(group, {}, '/group');
+    await makeGroupToken(h, group, { expiresAt: inDays(6) });
+    await runJob('expiring-tokens', h.ctx);
+    await runJob('webhook-delivery', h.ctx);
+    expect(receiver.requests.map((r) => [r.path, Object.keys(JSON.parse(r.body))[1]])).toEqual([['/group', 'group']]);
   });
 
   it('at 60 and 30 days only hooks that opted in (GitLab\'s extended expiry webhooks) fire; the expired event fires the day after', async () => {

@@ -5061,7 +5061,7 @@ export interface paths {
                 };
                 header?: never;
                 path: {
-                    /** @description ID or URL-encoded full path */
+                    /** @description ID or URL-encoded full path of the group */
                     id: string;
                 };
                 cookie?: never;
@@ -5122,7 +5122,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description ID or URL-encoded full path */
+                    /** @description ID or URL-encoded full path of the group */
                     id: string;
                 };
                 cookie?: never;
@@ -5147,7 +5147,7 @@ export interface paths {
                         token?: string;
                         /** @description Trigger on access token events: expiring (7 days) and expired */
                         resource_access_token_events?: boolean;
-                        /** @description Also trigger access token events at 60 and 30 days before expiry (GitLab keeps this as a group setting) */
+                        /** @description Also trigger access token events at 60 and 30 days before expiry (GitLab keeps this as a group or project setting) */
                         extended_grat_expiry_webhooks_execute?: boolean;
                         /** @description Verify the TLS certificate of https URLs (default true) */
                         enable_ssl_verification?: boolean;
@@ -5276,7 +5276,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description ID or URL-encoded full path */
+                    /** @description ID or URL-encoded full path of the group */
                     id: string;
                     /** @description ID of the group hook */
                     hook_id: number;
@@ -5338,7 +5338,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description ID or URL-encoded full path */
+                    /** @description ID or URL-encoded full path of the group */
                     id: string;
                     /** @description ID of the group hook */
                     hook_id: number;
@@ -5365,7 +5365,7 @@ export interface paths {
                         token?: string;
                         /** @description Trigger on access token events: expiring (7 days) and expired */
                         resource_access_token_events?: boolean;
-                        /** @description Also trigger access token events at 60 and 30 days before expiry (GitLab keeps this as a group setting) */
+                        /** @description Also trigger access token events at 60 and 30 days before expiry (GitLab keeps this as a group or project setting) */
                         extended_grat_expiry_webhooks_execute?: boolean;
                         /** @description Verify the TLS certificate of https URLs (default true) */
                         enable_ssl_verification?: boolean;
@@ -5482,9 +5482,495 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description ID or URL-encoded full path */
+                    /** @description ID or URL-encoded full path of the group */
                     id: string;
                     /** @description ID of the group hook */
+                    hook_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/hooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List project hooks (Maintainers, Owners) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Page number (default 1) */
+                    page?: number;
+                    /** @description Items per page (default 20, at most 100) */
+                    per_page?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The hooks, one page (see the pagination headers) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectHook"][];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a project hook (Maintainers, Owners) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://hooks.example.com/gitlab",
+                     *       "token": "a shared secret",
+                     *       "resource_access_token_events": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The hook URL (http or https) */
+                        url: string;
+                        /** @description Name of the hook */
+                        name?: string;
+                        /** @description Description of the hook */
+                        description?: string;
+                        /** @description Secret sent as X-Gitlab-Token with every event; never returned */
+                        token?: string;
+                        /** @description Trigger on access token events: expiring (7 days) and expired */
+                        resource_access_token_events?: boolean;
+                        /** @description Also trigger access token events at 60 and 30 days before expiry (GitLab keeps this as a group or project setting) */
+                        extended_grat_expiry_webhooks_execute?: boolean;
+                        /** @description Verify the TLS certificate of https URLs (default true) */
+                        enable_ssl_verification?: boolean;
+                        push_events_branch_filter?: string;
+                        /**
+                         * @description wildcard (default), regex or all_branches
+                         * @enum {string}
+                         */
+                        branch_filter_strategy?: "wildcard" | "regex" | "all_branches";
+                        /** @description Trigger on push events (stored; Tollgate fires access token events only) */
+                        push_events?: boolean;
+                        /** @description Trigger on tag push events (stored; Tollgate fires access token events only) */
+                        tag_push_events?: boolean;
+                        /** @description Trigger on merge requests events (stored; Tollgate fires access token events only) */
+                        merge_requests_events?: boolean;
+                        /** @description Trigger on repository update events (stored; Tollgate fires access token events only) */
+                        repository_update_events?: boolean;
+                        /** @description Trigger on issues events (stored; Tollgate fires access token events only) */
+                        issues_events?: boolean;
+                        /** @description Trigger on confidential issues events (stored; Tollgate fires access token events only) */
+                        confidential_issues_events?: boolean;
+                        /** @description Trigger on note events (stored; Tollgate fires access token events only) */
+                        note_events?: boolean;
+                        /** @description Trigger on confidential note events (stored; Tollgate fires access token events only) */
+                        confidential_note_events?: boolean;
+                        /** @description Trigger on pipeline events (stored; Tollgate fires access token events only) */
+                        pipeline_events?: boolean;
+                        /** @description Trigger on wiki page events (stored; Tollgate fires access token events only) */
+                        wiki_page_events?: boolean;
+                        /** @description Trigger on job events (stored; Tollgate fires access token events only) */
+                        job_events?: boolean;
+                        /** @description Trigger on deployment events (stored; Tollgate fires access token events only) */
+                        deployment_events?: boolean;
+                        /** @description Trigger on feature flag events (stored; Tollgate fires access token events only) */
+                        feature_flag_events?: boolean;
+                        /** @description Trigger on releases events (stored; Tollgate fires access token events only) */
+                        releases_events?: boolean;
+                        /** @description Trigger on emoji events (stored; Tollgate fires access token events only) */
+                        emoji_events?: boolean;
+                        /** @description Trigger on milestone events (stored; Tollgate fires access token events only) */
+                        milestone_events?: boolean;
+                        /** @description Trigger on vulnerability events (stored; Tollgate fires access token events only) */
+                        vulnerability_events?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description A project webhook (GitLab's ProjectHook entity), without its secret token */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectHook"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Invalid attributes, each with its messages */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/projects/{id}/hooks/{hook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a project hook (Maintainers, Owners) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                    /** @description ID of the project hook */
+                    hook_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A project webhook (GitLab's ProjectHook entity), without its secret token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectHook"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        /** Edit a project hook (Maintainers, Owners) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                    /** @description ID of the project hook */
+                    hook_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://hooks.example.com/gitlab",
+                     *       "token": "a shared secret",
+                     *       "resource_access_token_events": true
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The hook URL (http or https) */
+                        url?: string;
+                        /** @description Name of the hook */
+                        name?: string;
+                        /** @description Description of the hook */
+                        description?: string;
+                        /** @description Secret sent as X-Gitlab-Token with every event; never returned */
+                        token?: string;
+                        /** @description Trigger on access token events: expiring (7 days) and expired */
+                        resource_access_token_events?: boolean;
+                        /** @description Also trigger access token events at 60 and 30 days before expiry (GitLab keeps this as a group or project setting) */
+                        extended_grat_expiry_webhooks_execute?: boolean;
+                        /** @description Verify the TLS certificate of https URLs (default true) */
+                        enable_ssl_verification?: boolean;
+                        push_events_branch_filter?: string;
+                        /**
+                         * @description wildcard (default), regex or all_branches
+                         * @enum {string}
+                         */
+                        branch_filter_strategy?: "wildcard" | "regex" | "all_branches";
+                        /** @description Trigger on push events (stored; Tollgate fires access token events only) */
+                        push_events?: boolean;
+                        /** @description Trigger on tag push events (stored; Tollgate fires access token events only) */
+                        tag_push_events?: boolean;
+                        /** @description Trigger on merge requests events (stored; Tollgate fires access token events only) */
+                        merge_requests_events?: boolean;
+                        /** @description Trigger on repository update events (stored; Tollgate fires access token events only) */
+                        repository_update_events?: boolean;
+                        /** @description Trigger on issues events (stored; Tollgate fires access token events only) */
+                        issues_events?: boolean;
+                        /** @description Trigger on confidential issues events (stored; Tollgate fires access token events only) */
+                        confidential_issues_events?: boolean;
+                        /** @description Trigger on note events (stored; Tollgate fires access token events only) */
+                        note_events?: boolean;
+                        /** @description Trigger on confidential note events (stored; Tollgate fires access token events only) */
+                        confidential_note_events?: boolean;
+                        /** @description Trigger on pipeline events (stored; Tollgate fires access token events only) */
+                        pipeline_events?: boolean;
+                        /** @description Trigger on wiki page events (stored; Tollgate fires access token events only) */
+                        wiki_page_events?: boolean;
+                        /** @description Trigger on job events (stored; Tollgate fires access token events only) */
+                        job_events?: boolean;
+                        /** @description Trigger on deployment events (stored; Tollgate fires access token events only) */
+                        deployment_events?: boolean;
+                        /** @description Trigger on feature flag events (stored; Tollgate fires access token events only) */
+                        feature_flag_events?: boolean;
+                        /** @description Trigger on releases events (stored; Tollgate fires access token events only) */
+                        releases_events?: boolean;
+                        /** @description Trigger on emoji events (stored; Tollgate fires access token events only) */
+                        emoji_events?: boolean;
+                        /** @description Trigger on milestone events (stored; Tollgate fires access token events only) */
+                        milestone_events?: boolean;
+                        /** @description Trigger on vulnerability events (stored; Tollgate fires access token events only) */
+                        vulnerability_events?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description A project webhook (GitLab's ProjectHook entity), without its secret token */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectHook"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Invalid attributes, each with its messages */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a project hook (Maintainers, Owners) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID or URL-encoded full path of the project */
+                    id: string;
+                    /** @description ID of the project hook */
                     hook_id: number;
                 };
                 cookie?: never;
@@ -6684,6 +7170,94 @@ export interface components {
             member_events: boolean;
             /** @description Trigger on project events (stored; Tollgate fires access token events only) */
             project_events: boolean;
+            /** @description Trigger on milestone events (stored; Tollgate fires access token events only) */
+            milestone_events: boolean;
+            /** @description Trigger on vulnerability events (stored; Tollgate fires access token events only) */
+            vulnerability_events: boolean;
+            /** @description Branches whose pushes trigger the hook */
+            push_events_branch_filter: string | null;
+            /**
+             * @description wildcard, regex or all_branches
+             * @enum {string}
+             */
+            branch_filter_strategy: "wildcard" | "regex" | "all_branches";
+            /** @description Trigger on access token events: expiring (7 days) and expired */
+            resource_access_token_events: boolean;
+            /** @description Also trigger access token events at 60 and 30 days before expiry */
+            extended_grat_expiry_webhooks_execute: boolean;
+            /** @description Verify the TLS certificate of https URLs */
+            enable_ssl_verification: boolean;
+            /** @description Always executable here */
+            alert_status: string;
+            /**
+             * Format: date-time
+             * @description Always null here
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            disabled_until: string | null;
+            /** @description Always empty here */
+            url_variables: ({
+                key: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            /** @description Always null here */
+            custom_webhook_template: string | null;
+            /** @description Always empty here */
+            custom_headers: ({
+                key: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
+        /** @description A project webhook (GitLab's ProjectHook entity), without its secret token */
+        ProjectHook: {
+            /** @description ID of the hook */
+            id: number;
+            /** @description The hook URL */
+            url: string;
+            /** @description Name of the hook */
+            name: string;
+            /** @description Description of the hook */
+            description: string;
+            /** @description ID of the project */
+            project_id: number;
+            /**
+             * Format: date-time
+             * @description When the hook was added
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            created_at: string;
+            /** @description Trigger on push events (stored; Tollgate fires access token events only) */
+            push_events: boolean;
+            /** @description Trigger on tag push events (stored; Tollgate fires access token events only) */
+            tag_push_events: boolean;
+            /** @description Trigger on merge requests events (stored; Tollgate fires access token events only) */
+            merge_requests_events: boolean;
+            /** @description Trigger on repository update events (stored; Tollgate fires access token events only) */
+            repository_update_events: boolean;
+            /** @description Trigger on issues events (stored; Tollgate fires access token events only) */
+            issues_events: boolean;
+            /** @description Trigger on confidential issues events (stored; Tollgate fires access token events only) */
+            confidential_issues_events: boolean;
+            /** @description Trigger on note events (stored; Tollgate fires access token events only) */
+            note_events: boolean;
+            /** @description Trigger on confidential note events (stored; Tollgate fires access token events only) */
+            confidential_note_events: boolean;
+            /** @description Trigger on pipeline events (stored; Tollgate fires access token events only) */
+            pipeline_events: boolean;
+            /** @description Trigger on wiki page events (stored; Tollgate fires access token events only) */
+            wiki_page_events: boolean;
+            /** @description Trigger on job events (stored; Tollgate fires access token events only) */
+            job_events: boolean;
+            /** @description Trigger on deployment events (stored; Tollgate fires access token events only) */
+            deployment_events: boolean;
+            /** @description Trigger on feature flag events (stored; Tollgate fires access token events only) */
+            feature_flag_events: boolean;
+            /** @description Trigger on releases events (stored; Tollgate fires access token events only) */
+            releases_events: boolean;
+            /** @description Trigger on emoji events (stored; Tollgate fires access token events only) */
+            emoji_events: boolean;
             /** @description Trigger on milestone events (stored; Tollgate fires access token events only) */
             milestone_events: boolean;
             /** @description Trigger on vulnerability events (stored; Tollgate fires access token events only) */

@@ -8,7 +8,7 @@ import { GitLabError, Ref, type TSchema } from '../schemas.js';
 import { ApplicationSettingsJson } from './application-settings.js';
 import { AuditEventJson, toAuditEventJson } from './audit-events.js';
 import { GroupAccessTokenJson, GroupAccessTokenWithTokenJson, RESOURCE_ACCESS_TOKEN_ENTITIES, toIssuedResourceAccessTokenJson, toResourceAccessTokenJson } from './resource-access-tokens.js';
-import { GroupHookJson, toHookJson } from './group-hooks.js';
+import { HOOK_ENTITIES, toHookJson } from './hooks.js';
 import { GroupJson, toGroupJson } from './groups.js';
 import { MailQueueJson } from './mail-queue.js';
 import { MemberJson, toMemberJson } from './members.js';
@@ -128,6 +128,7 @@ const auditEvent = (details: Record<string, unknown>, over: Partial<AuditEventRo
 const hook: WebHookRow = {
   id: 2,
   group_id: 3,
+  project_id: null,
   url: 'https://hooks.example.com/gitlab',
   name: 'tokens',
   description: '',
@@ -170,7 +171,8 @@ const CASES: [string, TSchema, unknown, boolean][] = [
   ['an audit event', AuditEventJson, toAuditEventJson(auditEvent({ custom_message: 'Created group access token' })), false],
   ['an audit event with particulars of its own', AuditEventJson, toAuditEventJson(auditEvent({ custom_message: 'Rotated', token_id: 42, scopes: ['api'], nested: { a: [1, null] } })), false],
   ['an audit event of the console', AuditEventJson, toAuditEventJson(auditEvent({}, { author_id: null, ip_address: null, target_id: null, target_type: null, target_details: null })), true],
-  ['a group hook', GroupHookJson, toHookJson(hook), true],
+  ['a group hook', HOOK_ENTITIES.group, toHookJson('group', hook), true],
+  ['a project hook', HOOK_ENTITIES.project, toHookJson('project', { ...hook, project_id: 5 }), true],
   ['the instance settings', ApplicationSettingsJson, { ...DEFAULT_SETTINGS }, true],
   ['the instance settings, retention off', ApplicationSettingsJson, { ...DEFAULT_SETTINGS, inactive_resource_access_tokens_delete_after_days: null }, true],
   ['the instance settings with a key the schema does not list yet', ApplicationSettingsJson, { ...DEFAULT_SETTINGS, some_new_setting: 3 }, true],

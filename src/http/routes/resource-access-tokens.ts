@@ -64,11 +64,11 @@ const RotateBody = Type.Object(
 
 const ListQuery = Type.Object({ ...TokenListQuery });
 
-/** What the summaries say of each kind: who manages its tokens (§2.0, §10). */
-const MANAGERS: Record<ResourceKind, string> = { group: 'Owners', project: 'Maintainers, Owners' };
+/** What the summaries say of each kind: who administers it and manages its tokens and hooks (§2.0, §10). */
+export const RESOURCE_ADMINS: Record<ResourceKind, string> = { group: 'Owners', project: 'Maintainers, Owners' };
 
-export interface ResourceAccessTokenRouteOptions extends RouteOptions {
-  /** `/groups/:id/access_tokens…` or `/projects/:id/access_tokens…`: GitLab's one resource access token API. */
+export interface ResourceRouteOptions extends RouteOptions {
+  /** `/groups/:id/…` or `/projects/:id/…`: one module serves both, as GitLab's API files do. */
   kind: ResourceKind;
 }
 
@@ -76,11 +76,11 @@ export interface ResourceAccessTokenRouteOptions extends RouteOptions {
  * GET /groups|projects/:id/access_tokens … — §2.1–§2.6 (and T1 for GET …/self), §10; registered
  * once per kind (GitLab's `lib/api/resource_access_tokens.rb`).
  */
-export async function resourceAccessTokenRoutes(app: App, { ctx, kind }: ResourceAccessTokenRouteOptions) {
+export async function resourceAccessTokenRoutes(app: App, { ctx, kind }: ResourceRouteOptions) {
   const now = () => ctx.clock.now();
   const tags = [`${kind} access tokens`];
   const base = `/${kind}s/:id/access_tokens`;
-  const managers = MANAGERS[kind];
+  const managers = RESOURCE_ADMINS[kind];
   const { token: TokenJson, withToken: TokenWithTokenJson } = RESOURCE_ACCESS_TOKEN_ENTITIES[kind];
   const Params = Type.Object({ id: resourceIdField(kind) });
   // A string, as in GitLab: a value that is not a token id matches no token (404, not 400).

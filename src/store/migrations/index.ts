@@ -5,6 +5,7 @@ import * as m0003 from './0003_token_lifecycle.js';
 import * as m0004 from './0004_sessions.js';
 import * as m0005 from './0005_project_bots.js';
 import * as m0006 from './0006_project_expiry_notices.js';
+import * as m0007 from './0007_project_hooks.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004_sessions': m0004,
   '0005_project_bots': m0005,
   '0006_project_expiry_notices': m0006,
+  '0007_project_hooks': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

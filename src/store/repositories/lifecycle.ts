@@ -200,14 +200,25 @@ export const updateHook = (db: Db, id: number, changes: Updateable<WebHooksTable
 /** Its queued deliveries go with it (foreign key cascade). */
 export const deleteHook = (db: Db, id: number) => db.deleteFrom('web_hooks').where('id', '=', id).execute();
 
-export const findGroupHook = (db: Db, groupId: number, hookId: number): Promise<WebHookRow | undefined> =>
-  db.selectFrom('web_hooks').selectAll().where('group_id', '=', groupId).where('id', '=', hookId).executeTakeFirst();
+/** Whose hooks: a group's own (`projectId` null) or a project's (decision in migration 0007). */
+export interface HookOwner {
+  groupId: number;
+  projectId: number | null;
+}
+
+const hooksOf = (db: Db, owner: HookOwner) => {
+  const hooks = db.selectFrom('web_hooks');
+  return owner.projectId === null ? hooks.where('group_id', '=', owner.groupId).where('project_id', 'is', null) : hooks.where('project_id', '=', owner.projectId);
+};
+
+export const findOwnedHook = (db: Db, owner: HookOwner, hookId: number): Promise<WebHookRow | undefined> =>
+  hooksOf(db, owner).selectAll().where('id', '=', hookId).executeTakeFirst();
 
 export const findHookById = (db: Db, hookId: number): Promise<WebHookRow | undefined> =>
   db.selectFrom('web_hooks').selectAll().where('id', '=', hookId).executeTakeFirst();
 
-export async function listGroupHooks(db: Db, groupId: number, page: Page): Promise<{ rows: WebHookRow[]; total: number }> {
-  const base = db.selectFrom('web_hooks').where('group_id', '=', groupId);
+export async function listOwnedHooks(db: Db, owner: HookOwner, page: Page): Promise<{ rows: WebHookRow[]; total: number }> {
+  const base = hooksOf(db, owner);
   const [rows, count] = await Promise.all([
     base.selectAll().orderBy('id').limit(page.perPage).offset(offsetOf(page)).execute(),
     base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
@@ -215,10 +226,19 @@ export async function listGroupHooks(db: Db, groupId: number, page: Page): Promi
   return { rows, total: toCount(count.n as number) };
 }
 
-/** Hooks of these groups that take access token events. */
-export async function findTokenEventHooks(db: Db, groupIds: number[]): Promise<WebHookRow[]> {
-  if (groupIds.length === 0) return [];
-  return db.selectFrom('web_hooks').selectAll().where('group_id', 'in', groupIds).where('resource_access_token_events', '=', 1).orderBy('id').execute();
+/** The hooks that take access token events: those of these groups, and of the project if one is named. */
+export function findTokenEventHooks(db: Db, groupIds: number[], projectId: number | null): Promise<WebHookRow[]> {
+  return db
+    .selectFrom('web_hooks')
+    .selectAll()
+    .where('resource_access_token_events', '=', 1)
+    .where((eb) => {
+      const ofGroups = groupIds.length > 0 ? [eb.and([eb('group_id', 'in', groupIds), eb('project_id', 'is', null)])] : [];
+      const ofProject = projectId === null ? [] : [eb('project_id', '=', projectId)];
+      return eb.or([...ofGroups, ...ofProject]);
+    })
+    .orderBy('id')
+    .execute();
 }
 
 export async function insertDeliveries(db: Db, rows: Insertable<WebhookDeliveriesTable>[]): Promise<void> {
