@@ -196,6 +196,19 @@ describe.each(TEST_DIALECTS)('resource_access_token webhooks (%s)', (dialect) =>
   }
 
   const inDays = (days: number) => new Date(h.clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+  /** GitLab's token attributes and event fields of a 7-day `expiring_access_token` payload. */
+  const sevenDayEventOf = (token: { id: number; created_at: string }, bot: UserRow, name: string, expiresAt: string) => ({
+    object_attributes: {
+      user_id: bot.id,
+      created_at: `${token.created_at.slice(0, 10)} ${token.created_at.slice(11, 19)} UTC`,
+      id: token.id,
+      name,
+      expires_at: expiresAt,
+      last_used_at: null,
+    },
+    event_name: 'expiring_access_token',
+    interval: 'seven_days',
+  });
   const deliveries = () => h.ctx.database.db.selectFrom('webhook_deliveries').selectAll().orderBy('id').execute();
 
   it('§7 the 7-day notice posts GitLab\'s access_token payload with X-Gitlab-Token, and parent group hooks fire for subgroup tokens', async () => {
@@ -219,16 +232,7 @@ describe.each(TEST_DIALECTS)('resource_access_token webhooks (%s)', (dialect) =>
     expect(JSON.parse(toChild.body)).toEqual({
       object_kind: 'access_token',
       group: { group_name: child.name, group_path: child.path, group_id: child.id, full_path: child.full_path },
-      object_attributes: {
-        user_id: bot.id,
-        created_at: `${token.created_at.slice(0, 10)} ${token.created_at.slice(11, 19)} UTC`,
-        id: token.id,
-        name: 'deploy',
-        expires_at: inDays(5),
-        last_used_at: null,
-      },
-      event_name: 'expiring_access_token',
-      interval: 'seven_days',
+      ...sevenDayEventOf(token, bot, 'deploy', inDays(5)),
     });
     // Delivered means delivered: nothing more on later runs.
     await runJob('expiring-tokens', h.ctx);
@@ -272,16 +276,7 @@ describe.each(TEST_DIALECTS)('resource_access_token webhooks (%s)', (dialect) =>
         ssh_url: null,
         http_url: `${webUrl}.git`,
       },
-      object_attributes: {
-        user_id: bot.id,
-        created_at: `${token.created_at.slice(0, 10)} ${token.created_at.slice(11, 19)} UTC`,
-        id: token.id,
-        name: 'deploy',
-        expires_at: inDays(5),
-        last_used_at: null,
-      },
-      event_name: 'expiring_access_token',
-      interval: 'seven_days',
+      ...sevenDayEventOf(token, bot, 'deploy', inDays(5)),
     };
     expect(JSON.parse(toProject.body)).toEqual(payload);
     expect(JSON.parse(receiver.requests.find((r) => r.path === '/group')!.body)).toEqual(payload);
