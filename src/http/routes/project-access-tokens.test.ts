@@ -11,9 +11,9 @@ import type { GroupRow, ProjectRow, UserRow } from '../../store/schema.js';
 
 /**
  * Project access tokens (docs/gitlab-compatibility.md §10, GITLAB-BEHAVIOR §10): first what groups
- * and projects share, run for both kinds (one machinery, GitLab's `resource_access_tokens.rb`);
- * then each difference of §10, one test each, named after it. The group side's own cases (§8) are
- * in group-access-tokens.test.ts.
+ * and projects share beyond GitLab's request spec, run for both kinds (one machinery, GitLab's
+ * `resource_access_tokens.rb`); then each difference of §10, one test each, named after it. The
+ * request spec's cases (§8) run for both kinds in resource-access-tokens.test.ts.
  */
 
 const NOW = '2026-06-15T12:00:00.000Z';
@@ -136,7 +136,7 @@ describe.each(TEST_DIALECTS)('resource access tokens API (%s)', (dialect) => {
       expect(page.headers).toMatchObject({ 'x-total': '3', 'x-total-pages': '2', 'x-page': '2', 'x-per-page': '2', 'x-prev-page': '1' });
     });
 
-    // The rest of the bad input (ids, paths, dates, levels, scopes, filters) is group-access-tokens.test.ts's "bad input" block, run for both kinds.
+    // The rest of the bad input (ids, paths, dates, levels, scopes, filters) is resource-access-tokens.test.ts's "bad input" block, run for both kinds.
     it(`T3, T13 and another ${kind}'s token: ${tokenNotFound}, GitLab's 400s, nothing written`, async () => {
       const r = await makeResource(kind);
       const other = await makeResource(kind);
