@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { bootstrapInstance, type BootstrapResult } from '../services/bootstrap.js';
-import { createServiceContext, type ServiceContext } from '../services/context.js';
+import { closeServiceContext, openServiceContext, type ServiceContext } from '../services/context.js';
 import { migrateToLatest, openDatabase } from '../store/database.js';
 import { checkSecretFingerprint, loadInstanceSecret } from '../store/instance-secret.js';
 
@@ -25,13 +25,23 @@ export async function openRuntime(config: Config, clock: Clock = systemClock): P
     await migrateToLatest(database);
     const secret = loadInstanceSecret(config.dataDir, config.secret);
     await checkSecretFingerprint(database.db, secret);
-    const ctx = createServiceContext({ database, clock, config, secret });
-    const bootstrap = await bootstrapInstance(ctx);
+    const ctx = await openServiceContext({ database, clock, config, secret });
+    const bootstrap = await bootstrapInstance(ctx).catch(async (error: unknown) => {
+      await closeServiceContext(ctx);
+      throw error;
+    });
     if (bootstrap.generatedRootPassword) {
       mkdirSync(config.dataDir, { recursive: true });
       writeFileSync(join(config.dataDir, INITIAL_ROOT_PASSWORD_FILE), `${bootstrap.generatedRootPassword}\n`, { mode: 0o600 });
     }
-    return { ctx, bootstrap, close: () => database.close() };
+    return {
+      ctx,
+      bootstrap,
+      close: async () => {
+        await closeServiceContext(ctx);
+        await database.close();
+      },
+    };
   } catch (error) {
     await database.close();
     throw error;

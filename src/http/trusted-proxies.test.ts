@@ -11,7 +11,7 @@ describe('TOLLGATE_TRUSTED_PROXIES', () => {
     h = await createHarness('sqlite', { config: { trustedProxies } });
     const { token, id } = await makePat(h, h.root);
     await h.app.inject({ method: 'GET', url: '/api/v4/user', remoteAddress: '10.0.0.5', headers: { 'private-token': token, 'x-forwarded-for': '198.51.100.7' } });
-    await new Promise((r) => setTimeout(r, 50));
+    await h.ctx.tokenUsage.flush();
     const res = await h.app.inject({ method: 'GET', url: `/api/v4/personal_access_tokens/${id}`, headers: { 'private-token': token } });
     return res.json().last_used_ips;
   }

@@ -1,8 +1,7 @@
 import { isExpired } from '../domain/expiry.js';
 import { isWellFormedToken, tokenDigest } from '../domain/token-format.js';
-import { nextTokenUsage } from '../domain/token-usage.js';
 import { transaction } from '../store/database.js';
-import { revokeDescendants, updateTokenUsage, type AuthenticatedToken } from '../store/repositories/tokens.js';
+import { revokeDescendants, type AuthenticatedToken } from '../store/repositories/tokens.js';
 import { insertAuditEvent } from '../store/repositories/audit-events.js';
 import type { UserRow } from '../store/schema.js';
 import { botResourceEntity } from './audit.js';
@@ -73,21 +72,4 @@ async function detectReuse(ctx: ServiceContext, token: AuthenticatedToken, user:
       created_at: now,
     });
   });
-}
-
-const writesInFlight = new Set<number>();
-
-/**
- * Records `last_used_at` and the IP with GitLab's throttling. Called after the response is sent,
- * so it costs the request nothing; a failure is reported, never thrown at the client.
- */
-export async function recordTokenUse(ctx: ServiceContext, token: AuthenticatedToken, ip: string | null): Promise<void> {
-  const next = nextTokenUsage({ lastUsedAt: token.lastUsedAt, lastUsedIps: token.lastUsedIps }, ip, ctx.clock.now());
-  if (!next || writesInFlight.has(token.id)) return;
-  writesInFlight.add(token.id);
-  try {
-    await updateTokenUsage(ctx.database.db, token.id, next.lastUsedAt!, next.lastUsedIps);
-  } finally {
-    writesInFlight.delete(token.id);
-  }
 }

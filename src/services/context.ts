@@ -1,7 +1,9 @@
 import type { Config } from '../config.js';
 import type { Clock } from '../domain/clock.js';
 import type { Database } from '../store/database.js';
-import { createTokenLookup, type TokenLookup } from '../store/repositories/tokens.js';
+import { createTokenLookup } from '../store/repositories/tokens.js';
+import { openCachedTokenLookup, type CachedTokenLookup, type TokenCacheOptions } from './token-cache.js';
+import { TokenUsageRecorder } from './token-usage.js';
 
 /** What every use case receives: no globals, so tests can inject a clock and a database. */
 export interface ServiceContext {
@@ -10,14 +12,29 @@ export interface ServiceContext {
   config: Config;
   /** Key of token digests. */
   secret: Buffer;
-  tokenLookup: TokenLookup;
+  /** Authentication's lookup by digest: the prepared query behind the authentication cache. */
+  tokenLookup: CachedTokenLookup;
+  /** `last_used_at` and IPs, written in batches off the request path. */
+  tokenUsage: TokenUsageRecorder;
 }
 
 export const nowIso = (ctx: Pick<ServiceContext, 'clock'>): string => ctx.clock.now().toISOString();
 export const todayUtc = (ctx: Pick<ServiceContext, 'clock'>): string => nowIso(ctx).slice(0, 10);
 
-/** The context of a running instance: the hot path's prepared token lookup is made here, once. */
-export const createServiceContext = (parts: Omit<ServiceContext, 'tokenLookup'>): ServiceContext => ({
-  ...parts,
-  tokenLookup: createTokenLookup(parts.database),
-});
+/**
+ * The context of a running instance: the hot path's prepared token lookup and its cache are made
+ * here, once. `close` before closing the database (the cache holds a PostgreSQL connection).
+ */
+export async function openServiceContext(parts: Omit<ServiceContext, 'tokenLookup' | 'tokenUsage'>, cache?: TokenCacheOptions): Promise<ServiceContext> {
+  return {
+    ...parts,
+    tokenLookup: await openCachedTokenLookup(parts.database, createTokenLookup(parts.database), cache),
+    tokenUsage: new TokenUsageRecorder(parts.database, parts.clock),
+  };
+}
+
+/** Writes the queued usage stamps and lets go of the cache's connection; the database stays open. */
+export async function closeServiceContext(ctx: ServiceContext): Promise<void> {
+  await ctx.tokenUsage.flush();
+  await ctx.tokenLookup.close();
+}

@@ -3,10 +3,10 @@ import { ADMIN_SCOPES, PERSONAL_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js'
 import { ok, type Result } from '../domain/result.js';
 import { tokenAttributesError } from '../domain/token-lifetime.js';
 import { transaction } from '../store/database.js';
-import { findTokenById, findTokens, revokeTokenIfActive, type TokenFilters } from '../store/repositories/tokens.js';
+import { findTokenById, findTokens, revokeTokenIfActive, viewOfAuthenticatedToken, type TokenFilters } from '../store/repositories/tokens.js';
 import { findUserById } from '../store/repositories/users.js';
 import { type Db, isRecordId } from '../store/repositories/common.js';
-import type { TokenRow, UserRow } from '../store/schema.js';
+import type { TokenRow, TokenView, UserRow } from '../store/schema.js';
 import type { Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import type { Listed, Page, TokenListFilters } from './lists.js';
@@ -96,9 +96,11 @@ async function namedToken(db: Db, caller: Caller, ref: PersonalAccessTokenRef): 
   return ok(token);
 }
 
-/** GET /personal_access_tokens/:id and /self. */
-export const getPersonalAccessToken = (ctx: ServiceContext, caller: Caller, ref: PersonalAccessTokenRef): Promise<Result<TokenRow>> =>
-  namedToken(ctx.database.db, caller, ref);
+/** GET /personal_access_tokens/:id and /self (shown from what authentication loaded: no second read). */
+export async function getPersonalAccessToken(ctx: ServiceContext, caller: Caller, ref: PersonalAccessTokenRef): Promise<Result<TokenView>> {
+  if (ref === 'self') return caller.token ? ok(viewOfAuthenticatedToken(caller.token)) : failure('personal_access_token_required');
+  return namedToken(ctx.database.db, caller, ref);
+}
 
 /** DELETE /personal_access_tokens/:id and /self: revoking a revoked token changes nothing. */
 export async function revokePersonalAccessToken(ctx: ServiceContext, caller: Caller, ref: PersonalAccessTokenRef): Promise<Result<TokenRow>> {

@@ -3,9 +3,11 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AuthChangeSignal } from './auth-invalidations.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Db } from './repositories/common.js';
 import type { Schema } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -22,6 +24,8 @@ export interface Database {
   /** A read-only connection to the same SQLite file (WAL lets it read while the writer writes). */
   openSqliteReader?: () => BetterSqlite3.Database;
   pool?: pg.Pool;
+  /** This process's changes to tokens and users, for its authentication cache (src/store/auth-invalidations.ts). */
+  authChanges: AuthChangeSignal;
   close(): Promise<void>;
 }
 
@@ -46,8 +50,9 @@ export function openDatabase({ url, searchPath, poolSize = 10 }: DatabaseOptions
     });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', pool, ...(searchPath ? { searchPath } : {}), close: () => db.destroy() };
+    const authChanges = new AuthChangeSignal();
+    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), plugins: [authChanges.plugin()] });
+    return { db, dialect: 'postgres', pool, authChanges, ...(searchPath ? { searchPath } : {}), close: () => db.destroy() };
   }
   if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });
   const sqlite = new BetterSqlite3(url);
@@ -55,7 +60,8 @@ export function openDatabase({ url, searchPath, poolSize = 10 }: DatabaseOptions
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const authChanges = new AuthChangeSignal();
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [authChanges.plugin()] });
   const readers: BetterSqlite3.Database[] = [];
   const openSqliteReader =
     url === ':memory:'
@@ -70,6 +76,7 @@ export function openDatabase({ url, searchPath, poolSize = 10 }: DatabaseOptions
     db,
     dialect: 'sqlite',
     sqlite,
+    authChanges,
     ...(openSqliteReader ? { openSqliteReader } : {}),
     close: async () => {
       for (const reader of readers) reader.close();
@@ -148,12 +155,15 @@ const isRefusal = (value: unknown): value is Refusal =>
  * the transaction it is given: on SQLite the connection is held until the transaction ends.
  */
 export async function transaction<T>(database: Database, work: (trx: Db) => Promise<T>): Promise<T> {
+  const authChangesBefore = database.authChanges.count;
   try {
-    return await database.db.transaction().execute(async (trx) => {
+    const committed = await database.db.transaction().execute(async (trx) => {
       const result = await work(trx);
       if (isRefusal(result)) throw new Rollback(result);
       return result;
     });
+    if (database.authChanges.count !== authChangesBefore) database.authChanges.emit();
+    return committed;
   } catch (error) {
     if (error instanceof Rollback) return error.refusal as T;
     throw error;

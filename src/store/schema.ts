@@ -142,6 +142,14 @@ export interface Schema {
   instance_meta: InstanceMetaTable;
   audit_events: AuditEventsTable;
   issues: IssuesTable;
+  auth_invalidations: AuthInvalidationsTable;
+}
+
+/** Written by triggers only (migration 0008): whose tokens changed, for the authentication caches. */
+export interface AuthInvalidationsTable {
+  id: Generated<number>;
+  user_id: number;
+  created_at: string;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -152,5 +160,7 @@ export type ProjectRow = Selectable<ProjectsTable>;
 export type MemberRow = Selectable<MembersTable>;
 export type TokenRow = Selectable<PersonalAccessTokensTable>;
 export type NewTokenRow = Insertable<PersonalAccessTokensTable>;
+/** The columns a token's JSON shows (src/http/presenters/tokens.ts). */
+export type TokenView = Pick<TokenRow, 'id' | 'name' | 'description' | 'revoked' | 'revoked_at' | 'expires_at' | 'created_at' | 'scopes' | 'user_id' | 'last_used_at' | 'last_used_ips'>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type IssueRow = Selectable<IssuesTable>;

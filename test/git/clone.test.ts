@@ -131,6 +131,7 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: clone (%s)', (dialect) => {
     expect((await findTokenById(s.ctx.database.db, id))!.last_used_at).toBeNull();
     expect((await clone(gitUrl(s.url, privateRepo, { token }))).code).toBe(0);
     await vi.waitFor(async () => {
+      await s.ctx.tokenUsage.flush();
       const row = (await findTokenById(s.ctx.database.db, id))!;
       expect(row.last_used_at).toBe(s.clock.now().toISOString());
       expect(JSON.parse(row.last_used_ips)).toEqual(['127.0.0.1']);

@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays } from '../../src/domain/expiry.js';
 import { runJob } from '../../src/jobs/registry.js';
-import type { ServiceContext } from '../../src/services/context.js';
 import { runExpiringTokens } from '../../src/services/expiring-tokens.js';
-import { createTokenLookup } from '../../src/store/repositories/tokens.js';
-import { openDatabase } from '../../src/store/database.js';
 import { revokeTokenIfActive } from '../../src/store/repositories/tokens.js';
 import '../../src/store/schema-lifecycle.js';
 import type { GroupRow, ProjectRow, UserRow } from '../../src/store/schema.js';
 import { TEST_DIALECTS } from '../support/databases.js';
 import { AccessLevel, makeGroup, makeProject, makeUser, setRole } from '../support/factories.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { createHarness, openSecondInstance, type Harness } from '../support/harness.js';
 import { makeGroupToken, setNotifyInherited, setSettings } from '../support/lifecycle-factories.js';
 import { startSmtpPeer } from './peers.js';
 
@@ -23,14 +20,6 @@ async function outbox(h: Harness) {
 /** The emails queued since `afterId` that mention this group. */
 async function mailsAbout(h: Harness, group: GroupRow, afterId = 0) {
   return (await outbox(h)).filter((m) => m.id > afterId && m.text_body.includes(`Group ${group.full_path}:`));
-}
-
-/** A second instance: its own connection pool on the same database. */
-function secondInstance(h: Harness): { ctx: ServiceContext; close(): Promise<void> } {
-  const database = openDatabase(
-    h.dialect === 'sqlite' ? { url: h.testDatabase.url } : { url: h.testDatabase.url, searchPath: h.testDatabase.searchPath!, poolSize: 5 },
-  );
-  return { ctx: { ...h.ctx, database, tokenLookup: createTokenLookup(database) }, close: () => database.close() };
 }
 
 describe.each(TEST_DIALECTS)('expiring-tokens job (%s)', (dialect) => {
@@ -168,7 +157,7 @@ describe.each(TEST_DIALECTS)('expiring-tokens job (%s)', (dialect) => {
       await setRole(h, { group }, owners[1]!, AccessLevel.OWNER);
       for (let i = 0; i < 5; i += 1) await makeGroupToken(h, group, { expiresAt: addDays('2027-01-10', 2 + i * 10) });
     }
-    const second = secondInstance(h);
+    const second = await openSecondInstance(h);
     try {
       // Concurrent runs of the job on two instances: one runs, the other finds the lock taken or nothing left.
       const runs = await Promise.all([runJob('expiring-tokens', h.ctx), runJob('expiring-tokens', second.ctx)]);
@@ -188,7 +177,7 @@ describe.each(TEST_DIALECTS)('expiring-tokens job (%s)', (dialect) => {
       .set({ sixty_days_notification_sent_at: null, thirty_days_notification_sent_at: null, seven_days_notification_sent_at: null })
       .where('group_id', '=', unlocked.id)
       .execute();
-    const racer = secondInstance(h);
+    const racer = await openSecondInstance(h);
     try {
       await Promise.all([runExpiringTokens(h.ctx), runExpiringTokens(h.dialect === 'postgres' ? racer.ctx : h.ctx)]);
     } finally {

@@ -8,9 +8,8 @@ import { buildApp } from '../../src/http/app.js';
 import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
 import type { App } from '../../src/http/types.js';
 import { bootstrapInstance } from '../../src/services/bootstrap.js';
-import type { ServiceContext } from '../../src/services/context.js';
-import { createTokenLookup } from '../../src/store/repositories/tokens.js';
-import type { Dialect } from '../../src/store/database.js';
+import { closeServiceContext, openServiceContext, type ServiceContext } from '../../src/services/context.js';
+import { openDatabase, type Dialect } from '../../src/store/database.js';
 import { findUserByUsername } from '../../src/store/repositories/users.js';
 import type { UserRow } from '../../src/store/schema.js';
 import { openTestDatabase, type TestDatabase } from './databases.js';
@@ -52,13 +51,12 @@ export async function createHarness(dialect: Dialect, options: { now?: string; c
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-data-'));
   const clock = new FixedClock(new Date(options.now ?? '2026-06-15T12:00:00.000Z'));
   const { database } = testDatabase;
-  const ctx: ServiceContext = {
+  const ctx = await openServiceContext({
     database,
     clock,
     config: testConfig({ databaseUrl: testDatabase.url, dataDir, ...options.config }),
     secret: Buffer.from(TEST_SECRET),
-    tokenLookup: createTokenLookup(database),
-  };
+  });
   await bootstrapInstance(ctx);
   const app = await buildApp({ ctx });
   await app.ready();
@@ -72,8 +70,26 @@ export async function createHarness(dialect: Dialect, options: { now?: string; c
     root,
     close: async () => {
       await app.close();
+      await closeServiceContext(ctx);
       await testDatabase.drop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A second instance of the same deployment: its own connections (pool, reader, notification
+ * listener) and cache on the harness's database, sharing its clock, configuration and secret.
+ */
+export async function openSecondInstance(h: Harness): Promise<{ ctx: ServiceContext; close(): Promise<void> }> {
+  const { url, searchPath } = h.testDatabase;
+  const database = openDatabase(h.dialect === 'sqlite' ? { url } : { url, searchPath: searchPath!, poolSize: 5 });
+  const ctx = await openServiceContext({ ...h.ctx, database });
+  return {
+    ctx,
+    close: async () => {
+      await closeServiceContext(ctx);
+      await database.close();
     },
   };
 }

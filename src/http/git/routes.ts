@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { recordTokenUse } from '../../services/authenticate.js';
 import type { GitService } from '../../domain/git-access.js';
 import { authorizeGitRequest } from '../../services/git-access.js';
 import { repositoriesRoot } from '../../services/repositories.js';
@@ -146,7 +145,7 @@ export async function gitRoutes(app: App, { ctx }: RouteOptions) {
     if (!access.ok) return refuse(reply, access.status, access.message);
     // last_used_at and IPs as for the API: written after the response, throttled.
     const token = access.caller?.token;
-    if (token) reply.raw.once('close', () => recordTokenUse(ctx, token, request.ip).catch((err: unknown) => request.log.warn({ err }, 'could not record token use')));
+    if (token) reply.raw.once('close', () => ctx.tokenUsage.record(token, request.ip));
 
     const body = await requestBody(request);
     if (body.kind === 'refused') return refuse(reply, body.status, body.message);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { failure } from '../../domain/errors.js';
 import { apiScopesFor, hasAnyScope } from '../../domain/scopes.js';
-import { authenticateToken, recordTokenUse, type Authentication } from '../../services/authenticate.js';
+import { authenticateToken, type Authentication } from '../../services/authenticate.js';
 import type { Caller } from '../../services/caller.js';
 import type { ServiceContext } from '../../services/context.js';
 import { authenticateSession, csrfTokenMatches, touchSession } from '../../services/sessions.js';
@@ -80,8 +80,18 @@ function presentedToken(request: FastifyRequest): string | undefined {
   return param(request.query, 'access_token');
 }
 
+/**
+ * The session cookie, parsed only here and only when no token was presented: cookies are not
+ * parsed on every request (`@fastify/cookie` with `hook: false`), so token requests skip it.
+ */
+export function sessionCookie(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header ? request.server.parseCookie(header)[SESSION_COOKIE] : undefined;
+}
+
 export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
   app.decorateRequest('caller', null);
+  ctx.tokenUsage.onError = (err: unknown) => app.log.warn({ err }, 'could not record token use');
 
   // After body parsing (the token may be a body parameter), before validation: GitLab
   // authenticates before it validates parameters, so a bad token is a 401, not a 400.
@@ -92,7 +102,7 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
     if (presented === undefined) {
       // No token: a browser session may stand in for one. Scopes do not apply to it; the CSRF
       // token does, because a browser sends the cookie whoever built the request.
-      const sessionId = request.cookies?.[SESSION_COOKIE];
+      const sessionId = sessionCookie(request);
       const signedIn = sessionId ? await authenticateSession(ctx, sessionId, request.ip) : null;
       if (signedIn) {
         if (STATE_CHANGING_METHODS.has(request.method) && !csrfTokenMatches(signedIn.session.csrfToken, headerValue(request, 'x-csrf-token'))) {
@@ -113,12 +123,12 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
   });
 
   // last_used_at and IPs are written after the response: authentication itself never writes.
-  app.addHook('onResponse', async (request: FastifyRequest, _reply: FastifyReply) => {
+  app.addHook('onResponse', (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
     const session = request.caller?.session;
     if (session) touchSession(ctx, session).catch((err: unknown) => request.log.warn({ err }, 'could not record session activity'));
     const token = request.caller?.token;
-    if (!token) return;
-    recordTokenUse(ctx, token, request.ip).catch((err: unknown) => request.log.warn({ err }, 'could not record token use'));
+    if (token) ctx.tokenUsage.record(token, request.ip);
+    done();
   });
 });
 

@@ -1,5 +1,5 @@
 import { isExpired } from '../../domain/expiry.js';
-import type { TokenRow } from '../../store/schema.js';
+import type { TokenView } from '../../store/schema.js';
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { DateString, Entity, Nullable, Timestamp } from '../schemas.js';
 
@@ -41,7 +41,7 @@ export const PersonalAccessTokenWithTokenJson = Entity(
  * GitLab's PersonalAccessToken entity with last-used IPs (§1.4), fields in GitLab's order. The
  * plaintext never appears here: only `withToken` adds it, in create and rotate responses.
  */
-export function toTokenJson(token: TokenRow, now: Date): Static<typeof PersonalAccessTokenJson> {
+export function toTokenJson(token: TokenView, now: Date): Static<typeof PersonalAccessTokenJson> {
   const expired = isExpired(token.expires_at, now);
   const revoked = token.revoked === 1;
   return {

@@ -1033,7 +1033,7 @@ describe.each(TEST_DIALECTS)('group and project access tokens API (%s)', (dialec
       const created = await createToken(group, pat);
       expect(created.last_used_ips).toEqual([]);
       await api(created.token).get(`/api/v4/groups/${group.id}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await h.ctx.tokenUsage.flush();
       expect((await api(pat).get(tokensUrl(group, `/${created.id}`))).json()).toMatchObject({ last_used_at: NOW, last_used_ips: ['127.0.0.1'] });
     });
 

@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { signIn, signOut } from '../../services/sessions.js';
-import { requireCaller, SESSION_COOKIE } from '../plugins/auth.js';
+import { requireCaller, SESSION_COOKIE, sessionCookie } from '../plugins/auth.js';
 import { httpFailure } from '../plugins/errors.js';
 import { SessionJson, toUserJson } from '../presenters/users.js';
 import { errorResponses, NoContent, Ref } from '../schemas.js';
@@ -68,7 +68,7 @@ export async function sessionRoutes(app: App, { ctx }: RouteOptions) {
   });
 
   app.delete('/session', { schema: { tags, summary: 'Sign out (ends this browser session)', response: { 204: NoContent('Signed out: the session cookie is cleared'), ...errorResponses(400, 401, 403) } } }, async (request: FastifyRequest, reply: FastifyReply) => {
-    const sessionId = request.cookies[SESSION_COOKIE];
+    const sessionId = sessionCookie(request);
     if (!requireCaller(request).session || !sessionId) throw httpFailure('unauthorized');
     await signOut(ctx, sessionId);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);

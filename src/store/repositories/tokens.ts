@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { escapeLike, parseNameSearch } from '../../domain/search.js';
 import type { Database } from '../database.js';
-import { type NewTokenRow, type Schema, type TokenRow, type UserRow } from '../schema.js';
+import { type NewTokenRow, type Schema, type TokenRow, type TokenView, type UserRow } from '../schema.js';
 import { offsetOf, toCount, type Db, type Page } from './common.js';
 
 export const findTokenById = (db: Db, id: number): Promise<TokenRow | undefined> =>
@@ -195,18 +195,39 @@ export async function findResourceBotToken(db: Db, resource: BotResource, tokenI
 export const clearMembershipExpiry = (db: Db, userId: number, now: string) =>
   db.updateTable('members').set({ expires_at: null, updated_at: now }).where('user_id', '=', userId).where('expires_at', 'is not', null).execute();
 
-/** The token columns authentication needs, with its user, from one lookup by digest. */
+/**
+ * The token columns authentication needs, with its user, from one lookup by digest; also what
+ * `GET /personal_access_tokens/self` shows, so that route reads nothing again.
+ */
 export interface AuthenticatedToken {
   id: number;
   userId: number;
   name: string;
+  description: string | null;
   scopes: string[];
   expiresAt: string | null;
   revoked: boolean;
+  revokedAt: string | null;
+  createdAt: string;
   lastUsedAt: string | null;
   lastUsedIps: string[];
   impersonation: boolean;
 }
+
+/** An authenticated token as the API shows it, from what authentication loaded. */
+export const viewOfAuthenticatedToken = (token: AuthenticatedToken): TokenView => ({
+  id: token.id,
+  name: token.name,
+  description: token.description,
+  revoked: token.revoked ? 1 : 0,
+  revoked_at: token.revokedAt,
+  expires_at: token.expiresAt,
+  created_at: token.createdAt,
+  scopes: JSON.stringify(token.scopes),
+  user_id: token.userId,
+  last_used_at: token.lastUsedAt,
+  last_used_ips: JSON.stringify(token.lastUsedIps),
+});
 
 export interface TokenWithUser {
   token: AuthenticatedToken;
@@ -218,7 +239,8 @@ export interface TokenLookup {
 }
 
 const LOOKUP_SQL = `
-  select t.id as t_id, t.name as t_name, t.scopes as t_scopes, t.expires_at as t_expires_at, t.revoked as t_revoked,
+  select t.id as t_id, t.name as t_name, t.description as t_description, t.scopes as t_scopes, t.expires_at as t_expires_at,
+         t.revoked as t_revoked, t.revoked_at as t_revoked_at, t.created_at as t_created_at,
          t.last_used_at as t_last_used_at, t.last_used_ips as t_last_used_ips, t.impersonation as t_impersonation,
          u.id, u.username, u.email, u.name, u.state, u.is_admin, u.external, u.user_type, u.bot_namespace_id, u.bot_project_id,
          u.password_digest, u.created_at, u.updated_at
@@ -228,9 +250,12 @@ const LOOKUP_SQL = `
 type LookupRow = UserRow & {
   t_id: number;
   t_name: string;
+  t_description: string | null;
   t_scopes: string;
   t_expires_at: string | null;
   t_revoked: number;
+  t_revoked_at: string | null;
+  t_created_at: string;
   t_last_used_at: string | null;
   t_last_used_ips: string;
   t_impersonation: number;
@@ -238,15 +263,18 @@ type LookupRow = UserRow & {
 
 function toTokenWithUser(row: LookupRow | undefined): TokenWithUser | undefined {
   if (!row) return undefined;
-  const { t_id, t_name, t_scopes, t_expires_at, t_revoked, t_last_used_at, t_last_used_ips, t_impersonation, ...user } = row;
+  const { t_id, t_name, t_description, t_scopes, t_expires_at, t_revoked, t_revoked_at, t_created_at, t_last_used_at, t_last_used_ips, t_impersonation, ...user } = row;
   return {
     token: {
       id: Number(t_id),
       userId: Number(user.id),
       name: t_name,
+      description: t_description,
       scopes: JSON.parse(t_scopes) as string[],
       expiresAt: t_expires_at,
       revoked: Number(t_revoked) === 1,
+      revokedAt: t_revoked_at,
+      createdAt: t_created_at,
       lastUsedAt: t_last_used_at,
       lastUsedIps: JSON.parse(t_last_used_ips) as string[],
       impersonation: Number(t_impersonation) === 1,
