@@ -1,48 +1,19 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { isSettingKey, parseSettingText, SETTING_KEYS } from '../domain/settings.js';
 import { createPersonalAccessToken } from '../services/personal-access-tokens.js';
 import { instanceSettings, updateSettings } from '../services/settings.js';
 import { createUser, userByUsername } from '../services/users.js';
-import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
-import { CliError, isoDateOption, out, scopeList, showGeneratedRootPassword, valueOf, withRuntime } from './common.js';
+import { CliError, isoDateOption, out, scopeList, valueOf, withRuntime } from './common.js';
 import { registerResourceTokenCommands } from './resource-tokens.js';
 import { registerJobCommands } from './jobs.js';
-import { migrateDatabase, openRuntime } from './runtime.js';
+import { migrateDatabase } from './runtime.js';
+import { serve } from './serve.js';
 
-async function serve(): Promise<void> {
-  const config = loadConfig();
-  // The HTTP stack is loaded for `serve` only: console commands start faster without it.
-  const { buildApp, loggerOptions } = await import('../http/app.js');
-  const runtime = await openRuntime(config);
-  const app = await buildApp({ ctx: runtime.ctx, logger: loggerOptions(config.logLevel) }).catch(async (error: unknown) => {
-    await runtime.close();
-    throw error;
-  });
-  showGeneratedRootPassword(runtime, out);
-  let scheduler: Scheduler | null = null;
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    // Jobs first: a run in progress finishes while the database is still open.
-    await scheduler?.stop();
-    // Stop accepting, let requests in flight finish, then release the database.
-    await app.close();
-    await runtime.close();
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
-  try {
-    await app.listen({ port: config.port, host: config.host });
-  } catch (error) {
-    // A port in use: release the database too, so the process can exit with the error.
-    await app.close();
-    await runtime.close();
-    throw error;
-  }
-  scheduler = startScheduler(runtime.ctx, app.log);
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64) throw new InvalidArgumentError('a whole number from 1 to 64');
+  return n;
 }
 
 export function buildProgram(): Command {
@@ -51,7 +22,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program.command('serve').description('Run the HTTP server (migrates and bootstraps first)').action(serve);
+  program
+    .command('serve')
+    .description('Run the HTTP server (migrates and bootstraps first)')
+    .option('--workers <n>', 'processes sharing the port, one per core (node cluster); default 1', workerCount, 1)
+    .action(serve);
 
   program
     .command('migrate')

@@ -91,11 +91,11 @@ export interface RunningServer {
 
 const READY_TIMEOUT_MS = 20_000;
 
-/** `tollgate serve` on a free port, resolved once /-/readiness answers 200 (or rejected if it exits first). */
-export async function startServe(env: Record<string, string>): Promise<RunningServer> {
+/** `tollgate serve [args]` on a free port, resolved once /-/readiness answers 200 (or rejected if it exits first). */
+export async function startServe(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

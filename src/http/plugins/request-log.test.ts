@@ -21,6 +21,8 @@ async function appLoggingAt(h: Harness, level: string): Promise<{ app: App; line
 
 /** The lines written for one request: those carrying its id. */
 const linesOf = (lines: LogLine[], requestId: unknown) => lines.filter((line) => line.reqId === requestId);
+/** The one line of a completed request (at debug a "request received" line comes first). */
+const completedLineOf = (lines: LogLine[], requestId: unknown) => linesOf(lines, requestId).find((line) => line.msg === 'request completed');
 
 describe('request log', () => {
   let h: Harness;
@@ -113,7 +115,7 @@ describe('request log', () => {
       };
       const res = await app.inject({ method: 'GET', url: '/api/v4/user', headers: { ...credentials, 'user-agent': 'curl/8' } });
       expect(res.statusCode).toBe(200);
-      const [line] = linesOf(lines, res.headers['x-request-id']);
+      const line = completedLineOf(lines, res.headers['x-request-id']);
       const censored = Object.fromEntries(Object.keys(credentials).map((name) => [name, '[REDACTED]']));
       expect(line!.request_headers).toEqual(expect.objectContaining({ ...censored, 'user-agent': 'curl/8' }));
       expect(line).toMatchObject({ status: 200, user_id: userId, token_id: tokenId });
@@ -123,11 +125,19 @@ describe('request log', () => {
       }
     });
 
+    it('logs each request as it arrives too, so one that never completes shows up', async () => {
+      const res = await app.inject({ method: 'GET', url: '/api/v4/version?private_token=secret-in-query' });
+      expect(linesOf(lines, res.headers['x-request-id']).map((line) => [line.msg, line.path])).toEqual([
+        ['request received', '/api/v4/version?private_token=%5BREDACTED%5D'],
+        ['request completed', '/api/v4/version?private_token=%5BREDACTED%5D'],
+      ]);
+    });
+
     it('censors the session cookie the response sets', async () => {
       const res = await app.inject({ method: 'POST', url: '/api/v4/session', payload: { login: 'root', password: TEST_ROOT_PASSWORD } });
       expect(res.statusCode).toBe(201);
       const session = res.cookies[0]!.value;
-      const [line] = linesOf(lines, res.headers['x-request-id']);
+      const line = completedLineOf(lines, res.headers['x-request-id']);
       expect(line!.response_headers).toEqual(expect.objectContaining({ 'set-cookie': '[REDACTED]', 'x-request-id': res.headers['x-request-id'] }));
       expect(JSON.stringify(lines)).not.toContain(session);
     });
