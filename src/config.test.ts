@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       initialRootPassword: null,
       logLevel: 'info',
       trustedProxies: [],
+      metricsToken: null,
     });
   });
 
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       TOLLGATE_INITIAL_ROOT_PASSWORD: 'a-long-password',
       TOLLGATE_LOG_LEVEL: 'warn',
       TOLLGATE_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.7 ,fd00::/8,::1',
+      TOLLGATE_METRICS_TOKEN: 'scrape-me-please-0123',
     });
     expect(config).toEqual({
       port: 3000,
@@ -61,6 +63,7 @@ describe('loadConfig', () => {
       initialRootPassword: 'a-long-password',
       logLevel: 'warn',
       trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8', '::1'],
+      metricsToken: 'scrape-me-please-0123',
     });
     expect(externalHost(config)).toBe('tollgate.example.com');
   });

@@ -23,6 +23,8 @@ export interface Config {
    * behind a proxy every client would share the proxy's IP for bans, throttles and last-used IPs.
    */
   trustedProxies: string[];
+  /** Lets a scraper that is not on loopback read /metrics with `Authorization: Bearer <it>`. */
+  metricsToken: string | null;
 }
 
 /** A bad setting: its message is one line naming the variable, shown as is by the console. */
@@ -79,6 +81,7 @@ const EnvSchema = Type.Object({
   TOLLGATE_INITIAL_ROOT_PASSWORD: Type.Optional(Type.String({ minLength: MIN_PASSWORD_LENGTH })),
   TOLLGATE_LOG_LEVEL: Type.Unsafe<(typeof LOG_LEVELS)[number]>({ type: 'string', enum: [...LOG_LEVELS], default: 'info' }),
   TOLLGATE_TRUSTED_PROXIES: Type.Optional(Type.String({ format: 'tollgate-proxy-list' })),
+  TOLLGATE_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
 });
 type Env = Static<typeof EnvSchema>;
 type Variable = keyof Env;
@@ -95,6 +98,7 @@ const EXPECTED: Record<Variable, string> = {
   TOLLGATE_INITIAL_ROOT_PASSWORD: `at least ${MIN_PASSWORD_LENGTH} characters long`,
   TOLLGATE_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
   TOLLGATE_TRUSTED_PROXIES: 'a comma-separated list of IP addresses and CIDR ranges',
+  TOLLGATE_METRICS_TOKEN: 'at least 16 characters long',
 };
 
 /** What was given, without secrets: URLs may carry passwords, so only their scheme is shown. */
@@ -102,6 +106,7 @@ function given(variable: Variable, value: string): string {
   switch (variable) {
     case 'TOLLGATE_SECRET':
     case 'TOLLGATE_INITIAL_ROOT_PASSWORD':
+    case 'TOLLGATE_METRICS_TOKEN':
       return '';
     case 'TOLLGATE_DATABASE_URL':
     case 'TOLLGATE_SMTP_URL': {
@@ -165,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     initialRootPassword: values.TOLLGATE_INITIAL_ROOT_PASSWORD ?? null,
     logLevel: values.TOLLGATE_LOG_LEVEL,
     trustedProxies: proxyEntries(values.TOLLGATE_TRUSTED_PROXIES ?? ''),
+    metricsToken: values.TOLLGATE_METRICS_TOKEN ?? null,
   };
 }
 

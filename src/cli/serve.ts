@@ -57,7 +57,7 @@ async function serveHttp(config: Config, { runJobs }: { runJobs: boolean }): Pro
     await runtime.close();
     throw error;
   }
-  if (runJobs) scheduler = startScheduler(runtime.ctx, app.log);
+  if (runJobs) scheduler = startScheduler(runtime.ctx, app.log, {}, (job, outcome, seconds) => app.recordJobRun(job, outcome, seconds));
 }
 
 async function superviseWorkers(config: Config, count: number): Promise<void> {

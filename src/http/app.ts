@@ -104,7 +104,7 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
   await app.register(formbody, { parser: parseForm });
   await app.register(requestLogPlugin);
   await app.register(errorsPlugin);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { ctx });
   await app.register(openApiPlugin, { ctx });
   await app.register(cookie, { hook: false });
   await app.register(authPlugin, { ctx });

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Page } from '../services/lists.js';
+import { MAX_COUNTED_RECORDS, type Page } from '../services/lists.js';
 import { SECRET_PARAMS } from './redaction.js';
 
 const DEFAULT_PER_PAGE = 20;
@@ -11,9 +11,12 @@ export function pageOf(query: { page?: number | undefined; per_page?: number | u
 
 /**
  * GitLab's offset pagination headers, with an absolute `Link` built from the external URL that
- * keeps every original query parameter (§2.1).
+ * keeps every original query parameter (§2.1). A list of more than MAX_COUNTED_RECORDS goes
+ * without X-Total, X-Total-Pages and `rel="last"`, as GitLab's does; `total` (perhaps counted only
+ * in part, services/lists.ts) still tells whether a next page follows.
  */
 export function setPaginationHeaders(request: FastifyRequest, reply: FastifyReply, externalUrl: string, page: Page, total: number): void {
+  const counted = total <= MAX_COUNTED_RECORDS;
   const totalPages = Math.max(Math.ceil(total / page.perPage), 1);
   const next = page.page < totalPages ? page.page + 1 : null;
   // Kaminari's prev_page: none on the first page, and none past the last one either.
@@ -30,15 +33,14 @@ export function setPaginationHeaders(request: FastifyRequest, reply: FastifyRepl
     ...(prev !== null ? [`${linkTo(prev)}; rel="prev"`] : []),
     ...(next !== null ? [`${linkTo(next)}; rel="next"`] : []),
     `${linkTo(1)}; rel="first"`,
-    `${linkTo(totalPages)}; rel="last"`,
+    ...(counted ? [`${linkTo(totalPages)}; rel="last"`] : []),
   ];
   reply.headers({
     'x-per-page': String(page.perPage),
     'x-page': String(page.page),
     'x-next-page': next === null ? '' : String(next),
     'x-prev-page': prev === null ? '' : String(prev),
-    'x-total': String(total),
-    'x-total-pages': String(totalPages),
+    ...(counted ? { 'x-total': String(total), 'x-total-pages': String(totalPages) } : {}),
     link: links.join(', '),
   });
 }

@@ -24,7 +24,10 @@ function didSomething(report: object): boolean {
  * The jobs of `tollgate serve`, on croner in UTC. A job never overlaps itself here (`protect`), an
  * error is logged and the next run tries again, and across instances the job lock lets one run.
  */
-export function startScheduler(ctx: ServiceContext, logger: JobLogger, options: JobOptions = {}): Scheduler {
+/** Told of every run: ran, skipped (another run held the lock) or failed, and how long it took. */
+export type JobRunObserver = (job: JobName, outcome: 'ran' | 'skipped' | 'failed', seconds: number) => void;
+
+export function startScheduler(ctx: ServiceContext, logger: JobLogger, options: JobOptions = {}, observe: JobRunObserver = () => {}): Scheduler {
   const running = new Set<Promise<unknown>>();
   const crons = new Map<JobName, Cron>();
   for (const name of JOB_NAMES) {
@@ -36,12 +39,18 @@ export function startScheduler(ctx: ServiceContext, logger: JobLogger, options: 
         catch: (error) => logger.error({ job: name, err: error }, 'scheduled job failed'),
       },
       async () => {
+        const started = performance.now();
+        const seconds = () => (performance.now() - started) / 1000;
         const run = runJob(name, ctx, options);
         running.add(run);
         try {
           const result = await run;
+          observe(name, result.ran ? 'ran' : 'skipped', seconds());
           if (!result.ran) logger.debug({ job: name }, result.reason);
           else if (didSomething(result.report)) logger.info({ job: name, report: result.report }, 'scheduled job ran');
+        } catch (error) {
+          observe(name, 'failed', seconds());
+          throw error;
         } finally {
           running.delete(run);
         }

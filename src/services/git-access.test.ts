@@ -49,13 +49,13 @@ describe.each(TEST_DIALECTS)('authorizeGitRequest (%s)', (dialect) => {
     const user = await makeUser(h);
     const { token } = await makePat(h, user, { scopes: ['api'] });
     await updateUser(h.ctx.database.db, user.id, { state: 'blocked' });
-    expect(await authorize(basic(token))).toEqual({ ok: false, status: 403, message: GIT_MESSAGES.accountBlocked });
+    expect(await authorize(basic(token))).toEqual({ ok: false, status: 403, message: GIT_MESSAGES.accountBlocked, authentication: 'blocked' });
   });
 
   it('an external user does not see internal projects (404); a member does', async () => {
     const external = await makeUser(h, { external: true });
     const { token } = await makePat(h, external, { scopes: ['read_repository'] });
-    expect(await authorize(basic(token))).toEqual({ ok: false, status: 404, message: GIT_MESSAGES.projectNotFound });
+    expect(await authorize(basic(token))).toEqual({ ok: false, status: 404, message: GIT_MESSAGES.projectNotFound, authentication: 'ok' });
     await setRole(h, { project }, external, AccessLevel.REPORTER);
     expect((await authorize(basic(token))).ok).toBe(true);
   });
@@ -71,13 +71,13 @@ describe.each(TEST_DIALECTS)('authorizeGitRequest (%s)', (dialect) => {
     expect((await push(AccessLevel.DEVELOPER, null)).ok).toBe(true);
     expect((await push(AccessLevel.DEVELOPER, AccessLevel.GUEST)).ok).toBe(true);
     expect((await push(AccessLevel.GUEST, AccessLevel.DEVELOPER)).ok).toBe(true);
-    expect(await push(AccessLevel.GUEST, AccessLevel.REPORTER)).toEqual({ ok: false, status: 403, message: GIT_MESSAGES.pushCode });
+    expect(await push(AccessLevel.GUEST, AccessLevel.REPORTER)).toEqual({ ok: false, status: 403, message: GIT_MESSAGES.pushCode, authentication: 'ok' });
   });
 
   it('a project without a repository answers 404 "A repository for this project does not exist yet."', async () => {
     const bare = await makeProject(h, group, { visibility: 'internal' });
     const { token } = await makeGroupToken(h, group, { scopes: ['read_repository'] });
-    expect(await authorize(basic(token), { project: bare })).toEqual({ ok: false, status: 404, message: GIT_MESSAGES.noRepository });
+    expect(await authorize(basic(token), { project: bare })).toEqual({ ok: false, status: 404, message: GIT_MESSAGES.noRepository, authentication: 'ok' });
   });
 
   it('credentials in another scheme are challenged without counting as a failed authentication', async () => {

@@ -1,7 +1,7 @@
 import { decideGitAccess, GIT_MESSAGES, operationOf, type GitService } from '../domain/git-access.js';
 import { gitLookupFor } from '../store/repositories/projects.js';
 import type { UserRow } from '../store/schema.js';
-import { authenticateToken } from './authenticate.js';
+import { authenticateToken, type Authentication } from './authenticate.js';
 import type { TokenAuthenticatedCaller } from './caller.js';
 import type { ServiceContext } from './context.js';
 import { clearGitAuthFailures, ipAuthState, recordGitAuthFailure } from './git-auth-ban.js';
@@ -37,13 +37,21 @@ export type GitAuthorization =
       caller: TokenAuthenticatedCaller | null;
       /** The caller's user, null when anonymous (git http-backend's REMOTE_USER). */
       user: UserRow | null;
+      /** How the token's authentication ended, when one was presented (for the metrics). */
+      authentication?: Authentication['kind'];
     }
-  | { ok: false; status: 401 | 403 | 404; message: string };
+  | { ok: false; status: 401 | 403 | 404; message: string; authentication?: Authentication['kind'] };
 
-const refuse = (status: 401 | 403 | 404, message: string): GitAuthorization => ({ ok: false, status, message });
-const challenge = () => refuse(401, GIT_MESSAGES.accessDenied);
+type GitRefusal = Extract<GitAuthorization, { ok: false }>;
+const refuse = (status: 401 | 403 | 404, message: string, authentication?: Authentication['kind']): GitRefusal => ({
+  ok: false,
+  status,
+  message,
+  ...(authentication ? { authentication } : {}),
+});
+const challenge = (authentication?: Authentication['kind']) => refuse(401, GIT_MESSAGES.accessDenied, authentication);
 
-type GitAuthentication = { kind: 'anonymous' } | { kind: 'caller'; caller: TokenAuthenticatedCaller } | { kind: 'refused'; refusal: GitAuthorization };
+type GitAuthentication = { kind: 'anonymous' } | { kind: 'caller'; caller: TokenAuthenticatedCaller } | { kind: 'refused'; refusal: GitRefusal };
 
 /**
  * Authenticates the Basic credentials (tokens only: personal and group access tokens alike, with
@@ -56,14 +64,14 @@ async function authenticateGitCaller(ctx: ServiceContext, request: GitRequest): 
   // GitLab checks the ban only where credentials are checked: anonymous pulls of public projects still work.
   const ipState = await ipAuthState(ctx, ip);
   if (ipState.banned) return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.ipBanned) };
-  const failed = async (): Promise<GitAuthentication> => {
+  const failed = async (authentication?: Authentication['kind']): Promise<GitAuthentication> => {
     await recordGitAuthFailure(ctx, ip, ipState.policy);
-    return { kind: 'refused', refusal: challenge() };
+    return { kind: 'refused', refusal: challenge(authentication) };
   };
   if (credentials.kind === 'malformed' || credentials.username.trim() === '' || credentials.password === '') return failed();
   const outcome = await authenticateToken(ctx, credentials.password, { path: request.path, ip });
-  if (outcome.kind === 'blocked') return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.accountBlocked) };
-  if (outcome.kind !== 'ok') return failed();
+  if (outcome.kind === 'blocked') return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.accountBlocked, outcome.kind) };
+  if (outcome.kind !== 'ok') return failed(outcome.kind);
   if (ipState.hasFailures) await clearGitAuthFailures(ctx, ip);
   return { kind: 'caller', caller: outcome.caller };
 }
@@ -75,6 +83,7 @@ export async function authorizeGitRequest(ctx: ServiceContext, request: GitReque
   const [authentication, found] = await Promise.all([authenticateGitCaller(ctx, request), lookup.project(request.groupFullPath, request.projectPath)]);
   if (authentication.kind === 'refused') return authentication.refusal;
   const caller = authentication.kind === 'caller' ? authentication.caller : null;
+  const authenticated = caller ? ('ok' as const) : undefined;
   const level = found && caller ? await lookup.memberLevel(caller.id, found.project, found.group) : 0;
   const decision = decideGitAccess(
     operationOf(request.service),
@@ -83,14 +92,14 @@ export async function authorizeGitRequest(ctx: ServiceContext, request: GitReque
   );
   switch (decision.kind) {
     case 'challenge':
-      return challenge();
+      return challenge(authenticated);
     case 'forbidden':
-      return refuse(403, decision.message);
+      return refuse(403, decision.message, authenticated);
     case 'not_found':
-      return refuse(404, decision.message);
+      return refuse(404, decision.message, authenticated);
   }
-  if (!found) return refuse(404, GIT_MESSAGES.projectNotFound);
+  if (!found) return refuse(404, GIT_MESSAGES.projectNotFound, authenticated);
   const { group, project } = found;
-  if (!(await repositoryExists(repositoryPath(ctx.config, group, project)))) return refuse(404, GIT_MESSAGES.noRepository);
-  return { ok: true, relativePath: repositoryRelativePath(group, project), caller, user: caller?.user ?? null };
+  if (!(await repositoryExists(repositoryPath(ctx.config, group, project)))) return refuse(404, GIT_MESSAGES.noRepository, authenticated);
+  return { ok: true, relativePath: repositoryRelativePath(group, project), caller, user: caller?.user ?? null, ...(authenticated ? { authentication: authenticated } : {}) };
 }

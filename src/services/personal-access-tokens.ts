@@ -3,13 +3,13 @@ import { ADMIN_SCOPES, PERSONAL_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js'
 import { ok, type Result } from '../domain/result.js';
 import { tokenAttributesError } from '../domain/token-lifetime.js';
 import { transaction } from '../store/database.js';
-import { findTokenById, findTokens, revokeTokenIfActive, viewOfAuthenticatedToken, type TokenFilters } from '../store/repositories/tokens.js';
+import { findTokenById, findTokens, revokeTokenIfActive, viewOfAuthenticatedToken, type TokenOwners } from '../store/repositories/tokens.js';
 import { findUserById } from '../store/repositories/users.js';
 import { type Db, isRecordId } from '../store/repositories/common.js';
 import type { TokenRow, TokenView, UserRow } from '../store/schema.js';
 import type { Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
-import type { Listed, Page, TokenListFilters } from './lists.js';
+import { countLimitOf, type Listed, type Page, type TokenListFilters } from './lists.js';
 import { issuanceTerms, issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
 
 export type { IssuedToken };
@@ -71,11 +71,11 @@ export async function listPersonalAccessTokens(
   filters: TokenListFilters & { userId?: number | undefined },
   page: Page,
 ): Promise<Listed<TokenRow>> {
-  let userIds: TokenFilters['userIds'];
-  if (!caller.isAdmin) userIds = [caller.id];
-  else if (filters.userId !== undefined) userIds = isRecordId(filters.userId) ? [filters.userId] : [];
-  else userIds = 'all';
-  const { rows, total } = await findTokens(ctx.database.db, { ...filters, userIds }, page, ctx.clock.now());
+  let owners: TokenOwners;
+  if (!caller.isAdmin) owners = { userIds: [caller.id] };
+  else if (filters.userId !== undefined) owners = { userIds: isRecordId(filters.userId) ? [filters.userId] : [] };
+  else owners = { userIds: 'all' };
+  const { rows, total } = await findTokens(ctx.database.db, { ...filters, ...owners }, page, ctx.clock.now(), countLimitOf(page));
   return { items: rows, total };
 }
 

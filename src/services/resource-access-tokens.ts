@@ -25,7 +25,7 @@ import { groupEntity, projectEntity, recordEvent, type AuditEntity } from './aud
 import type { Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { resolveGroup, tokenCreationAllowed } from './groups.js';
-import type { Page, TokenListFilters } from './lists.js';
+import { countLimitOf, type Page, type TokenListFilters } from './lists.js';
 import { resolveProject } from './projects.js';
 import { issuanceTerms, issueToken, rotateToken, type IssuanceTerms } from './token-issuance.js';
 
@@ -313,10 +313,11 @@ export async function listResourceAccessTokens(
   const readable = await resolveReadable(db, caller, resource);
   if (!readable.ok) return readable;
   const { policy, here } = readable.value;
-  // Two queries whatever the number of bots and tokens (no N+1, §8.1 L6).
-  const bots = await findResourceBots(db, botsOf(policy, here));
-  const levelByBot = new Map(bots.map((bot) => [bot.userId, bot.accessLevel]));
-  const { rows, total } = await findTokens(db, { ...filters, userIds: [...levelByBot.keys()] }, page, ctx.clock.now());
+  // A fixed number of queries whatever the number of bots and tokens (no N+1, §8.1 L6); roles are
+  // read for the page's bots only.
+  const bots = botsOf(policy, here);
+  const { rows, total } = await findTokens(db, { ...filters, botsOf: bots }, page, ctx.clock.now(), countLimitOf(page));
+  const levelByBot = new Map((await findResourceBots(db, bots, [...new Set(rows.map((token) => token.user_id))])).map((bot) => [bot.userId, bot.accessLevel]));
   return ok({ tokens: rows.map((token) => present(policy, here, { token, accessLevel: levelByBot.get(token.user_id)! })), total });
 }
 

@@ -134,3 +134,87 @@ export async function expectNothingWritten<T>(h: Harness, request: () => Promise
   expect(await snapshot(h)).toEqual(before);
   return result;
 }
+
+/**
+ * `count` tokens of a group or project, each of its own bot user that is a direct member (as
+ * creating resource access tokens makes them), inserted with SQL in batches: through the API a
+ * list at GitLab's scale would take minutes. Names are `token-000000`, `token-000001`, … (one
+ * order in every collation); every tenth token is revoked.
+ */
+export async function makeResourceTokensInBulk(h: Harness, resource: GroupRow | ProjectRow, count: number): Promise<void> {
+  const BATCH = 500;
+  const project = 'group_id' in resource ? resource : null;
+  const now = nowIso(h.ctx);
+  await h.ctx.database.db.transaction().execute(async (trx) => {
+    for (let from = 0; from < count; from += BATCH) {
+      const numbers = Array.from({ length: Math.min(BATCH, count - from) }, (_, i) => from + i);
+      const bots = await trx
+        .insertInto('users')
+        .values(
+          numbers.map((n) => {
+            const username = botUsername(resource.id, randomBytes(16).toString('hex'), 0, project ? 'project' : 'group');
+            return {
+              username,
+              email: botEmail(username, 'tollgate.test'),
+              name: `token-${String(n).padStart(6, '0')}`,
+              state: 'active' as const,
+              is_admin: 0 as const,
+              external: 0 as const,
+              user_type: 'project_bot' as const,
+              bot_namespace_id: project ? null : resource.id,
+              bot_project_id: project ? resource.id : null,
+              password_digest: null,
+              created_at: now,
+              updated_at: now,
+            };
+          }),
+        )
+        .returning(['id', 'name'])
+        .execute();
+      await trx
+        .insertInto('members')
+        .values(
+          bots.map((bot) => ({
+            user_id: bot.id,
+            source_type: project ? ('project' as const) : ('group' as const),
+            source_id: resource.id,
+            access_level: AccessLevel.MAINTAINER,
+            expires_at: null,
+            created_by_id: null,
+            created_at: now,
+            updated_at: now,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('personal_access_tokens')
+        .values(
+          bots.map((bot, i) => {
+            const revoked = numbers[i]! % 10 === 9;
+            return {
+              user_id: bot.id,
+              name: bot.name,
+              description: null,
+              scopes: JSON.stringify(['read_api']),
+              token_digest: randomBytes(32).toString('hex'),
+              expires_at: '2027-01-01',
+              revoked: revoked ? (1 as const) : (0 as const),
+              revoked_at: revoked ? now : null,
+              last_used_at: null,
+              last_used_ips: '[]',
+              impersonation: 0 as const,
+              previous_personal_access_token_id: null,
+              group_id: project ? project.group_id : resource.id,
+              created_at: now,
+              updated_at: now,
+              sixty_days_notification_sent_at: null,
+              thirty_days_notification_sent_at: null,
+              seven_days_notification_sent_at: null,
+              after_expiry_notification_sent_at: null,
+            };
+          }),
+        )
+        .execute();
+    }
+  });
+}

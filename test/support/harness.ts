@@ -40,6 +40,7 @@ function testConfig(overrides: Partial<Config> = {}): Config {
     initialRootPassword: TEST_ROOT_PASSWORD,
     logLevel: 'silent',
     trustedProxies: [],
+    metricsToken: null,
     ...overrides,
   };
 }

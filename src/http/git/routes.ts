@@ -142,10 +142,11 @@ export async function gitRoutes(app: App, { ctx }: RouteOptions) {
       ip: request.ip,
       path: request.url.split('?', 1)[0]!,
     });
+    if (access.authentication) app.countAuthentication(access.authentication, 'git');
     if (!access.ok) return refuse(reply, access.status, access.message);
-    // last_used_at and IPs as for the API: written after the response, throttled.
-    const token = access.caller?.token;
-    if (token) reply.raw.once('close', () => ctx.tokenUsage.record(token, request.ip));
+    // As for the API: the request log names who it was, and the auth plugin's onResponse hook
+    // records last_used_at and the IP (throttled) once the response is sent.
+    request.caller = access.caller;
 
     const body = await requestBody(request);
     if (body.kind === 'refused') return refuse(reply, body.status, body.message);

@@ -67,10 +67,11 @@ describe.each(TEST_DIALECTS)('authentication (%s)', (dialect) => {
     const { token } = await makePat(h, user, { scopes: ['read_repository'] });
     const res = await client(h, token).get('/api/v4/user');
     expect(res.statusCode).toBe(403);
+    // GET /user also takes read_user (GitLab's API::Users), so it is named too.
     expect(res.json()).toEqual({
       error: 'insufficient_scope',
       error_description: 'The request requires higher privileges than provided by the access token.',
-      scope: 'api read_api',
+      scope: 'api read_api read_user',
     });
   });
 

@@ -115,10 +115,15 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
       return;
     }
     const outcome = await authenticateToken(ctx, presented, { path: request.url.split('?')[0]!, ip: request.ip });
-    if (outcome.kind !== 'ok') throw authenticationError(outcome);
+    if (outcome.kind !== 'ok') {
+      app.countAuthentication(outcome.kind, 'api');
+      throw authenticationError(outcome);
+    }
     const { extraScopes = [], anyScope = false } = request.routeOptions.config;
     const allowed = apiScopesFor(request.method, extraScopes);
-    if (!anyScope && !hasAnyScope(outcome.caller.token.scopes, allowed)) throw insufficientScope(allowed);
+    const scoped = anyScope || hasAnyScope(outcome.caller.token.scopes, allowed);
+    app.countAuthentication(scoped ? 'ok' : 'insufficient_scope', 'api');
+    if (!scoped) throw insufficientScope(allowed);
     request.caller = outcome.caller;
   });
 

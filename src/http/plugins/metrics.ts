@@ -1,44 +1,106 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { constantTimeEqual } from '../../domain/constant-time.js';
+import type { ServiceContext } from '../../services/context.js';
+import { databasePool, outboxDepths } from '../../services/health.js';
 import { errorResponses, RawResponse } from '../schemas.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
+/** How an authentication ended: the outcomes of `authenticateToken`, and a token without the route's scope. */
+export type AuthenticationOutcome = 'ok' | 'unknown' | 'expired' | 'revoked' | 'blocked' | 'insufficient_scope';
+export type JobRunOutcome = 'ran' | 'skipped' | 'failed';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Counts a token authentication (the API's and Git's). */
+    countAuthentication(outcome: AuthenticationOutcome, via: 'api' | 'git'): void;
+    /** Records a scheduled job's run (the scheduler calls it). */
+    recordJobRun(job: string, outcome: JobRunOutcome, seconds: number): void;
+  }
+}
+
 /**
- * Prometheus metrics at /metrics: process metrics and requests by route and status. Served to
- * loopback clients only, since they describe the deployment; scrape through the host or a sidecar.
+ * Prometheus metrics at /metrics: what an operator watches (issue 11) — requests by route and
+ * status, authentication outcomes, the authentication cache and its change feed, the database pool,
+ * scheduled jobs and the outboxes — plus Node's process metrics. They describe the deployment, so
+ * they are served to loopback clients, or to a scraper that sends `TOLLGATE_METRICS_TOKEN` as a
+ * bearer token.
  */
-export const metricsPlugin = fp(async (app: FastifyInstance) => {
+export const metricsPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
-  const requests = new Counter({
-    name: 'tollgate_http_requests_total',
-    help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
+  const registers = [registry];
+  const requests = new Counter({ name: 'tollgate_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'] as const, registers });
   const durations = new Histogram({
     name: 'tollgate_http_request_duration_seconds',
     help: 'HTTP request durations by route',
     labelNames: ['method', 'route'] as const,
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers: [registry],
+    registers,
+  });
+  const authentications = new Counter({ name: 'tollgate_authentications_total', help: 'Token authentications by outcome and entry point', labelNames: ['outcome', 'via'] as const, registers });
+  const jobRuns = new Counter({ name: 'tollgate_job_runs_total', help: 'Scheduled job runs by job and outcome (skipped: another run held its lock)', labelNames: ['job', 'outcome'] as const, registers });
+  const jobDurations = new Histogram({
+    name: 'tollgate_job_duration_seconds',
+    help: 'Scheduled job run durations',
+    labelNames: ['job'] as const,
+    buckets: [0.01, 0.1, 1, 10, 60, 600],
+    registers,
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Read at scrape time from what the cache counts itself.
+  const cache = ctx.tokenLookup;
+  const fromCache = (name: string, help: string, read: () => number) => new Counter({ name, help, registers, collect() { this.reset(); this.inc(read()); } });
+  fromCache('tollgate_token_cache_hits_total', 'Token lookups answered from memory (tokens, and values known to be unknown)', () => cache.stats.hits + cache.stats.unknownHits);
+  fromCache('tollgate_token_cache_misses_total', 'Token lookups that read the database', () => cache.stats.misses + cache.stats.untrusted);
+  fromCache('tollgate_token_cache_invalidations_total', 'Cached tokens dropped because their token or user changed', () => cache.stats.invalidations);
+  fromCache('tollgate_token_cache_flushes_total', 'Times the whole cache was dropped (own writes, a lost or regained change feed)', () => cache.stats.flushes);
+  new Gauge({ name: 'tollgate_token_cache_entries', help: 'Entries held: tokens, and values known to be unknown', labelNames: ['kind'] as const, registers, collect() {
+    this.set({ kind: 'token' }, cache.size.tokens);
+    this.set({ kind: 'unknown' }, cache.size.unknown);
+  } });
+  new Gauge({ name: 'tollgate_auth_change_feed_up', help: '1 while the change feed that keeps the cache true is connected (0: every lookup reads the database)', registers, collect() {
+    this.set(cache.live ? 1 : 0);
+  } });
+  new Gauge({ name: 'tollgate_database_pool_connections', help: 'PostgreSQL pool connections by state (total, idle, waiting clients)', labelNames: ['state'] as const, registers, collect() {
+    const pool = databasePool(ctx);
+    if (!pool) return;
+    for (const [state, value] of Object.entries(pool)) this.set({ state }, value);
+  } });
+  new Gauge({ name: 'tollgate_outbox_queued', help: 'Emails and webhook events waiting to be delivered', labelNames: ['outbox'] as const, registers, async collect() {
+    const depths = await outboxDepths(ctx);
+    this.set({ outbox: 'mail' }, depths.mail);
+    this.set({ outbox: 'webhooks' }, depths.webhooks);
+  } });
+
+  app.decorate('countAuthentication', (outcome: AuthenticationOutcome, via: 'api' | 'git') => authentications.inc({ outcome, via }));
+  app.decorate('recordJobRun', (job: string, outcome: JobRunOutcome, seconds: number) => {
+    jobRuns.inc({ job, outcome });
+    if (outcome !== 'skipped') jobDurations.observe({ job }, seconds);
+  });
+
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     // The route pattern, never the raw URL: paths carry ids and must not explode the label set.
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     durations.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    done();
   });
 
   const schema = {
     hide: true,
-    response: { 200: RawResponse('Prometheus metrics, in the text exposition format', ['text/plain']), ...errorResponses(404) },
+    response: { 200: RawResponse('Prometheus metrics, in the text exposition format', ['text/plain']), ...errorResponses(401, 404) },
   };
+  const token = ctx.config.metricsToken;
   app.get('/metrics', { config: { auth: 'none' }, schema }, async (request, reply) => {
-    if (!LOOPBACK.test(request.ip)) return reply.code(404).send({ error: '404 Not Found' });
+    const authorization = request.headers.authorization;
+    if (!LOOPBACK.test(request.ip)) {
+      // Unannounced to the world; a scraper that tried a token learns that it was wrong.
+      if (!token || authorization === undefined) return reply.code(404).send({ error: '404 Not Found' });
+      if (!constantTimeEqual(authorization, `Bearer ${token}`)) return reply.code(401).send({ message: '401 Unauthorized' });
+    }
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 });

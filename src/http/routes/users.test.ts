@@ -30,6 +30,15 @@ describe.each(TEST_DIALECTS)('users routes (%s)', (dialect) => {
       const root = (await admin.get('/api/v4/user')).json();
       expect(root).toMatchObject({ id: h.root.id, username: 'root', is_admin: true, user_type: 'human' });
     });
+
+    it("§3.3 a read_user token reads the users API (GitLab's API::Users allow_access_with_scope :read_user, GET only)", async () => {
+      const readUser = client(h, (await makePat(h, alice, { scopes: ['read_user'] })).token);
+      expect((await readUser.get('/api/v4/user')).json()).toMatchObject({ id: alice.id });
+      expect((await readUser.get('/api/v4/users')).statusCode).toBe(200);
+      expect((await readUser.get(`/api/v4/users/${alice.id}`)).statusCode).toBe(200);
+      expect((await readUser.get('/api/v4/groups')).json()).toMatchObject({ error: 'insufficient_scope' });
+      expect((await readUser.post('/api/v4/groups', { name: 'nope', path: `nope-${dialect}` })).statusCode).toBe(403);
+    });
   });
 
   describe('GET /users', () => {

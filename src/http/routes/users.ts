@@ -12,10 +12,13 @@ import { NewPersonalAccessTokenBody } from './personal-access-tokens.js';
 
 const UserIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the user' }) });
 
+/** GitLab's API::Users: `allow_access_with_scope :read_user` for GET requests (§3.3). */
+const READ_USER = { extraScopes: ['read_user'] } as const;
+
 export async function userRoutes(app: App, { ctx }: RouteOptions) {
   const externalUrl = ctx.config.externalUrl;
 
-  app.get('/user', { schema: { tags: ['users'], summary: 'The authenticated user', response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403) } } }, async (request) => {
+  app.get('/user', { config: READ_USER, schema: { tags: ['users'], summary: 'The authenticated user', response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403) } } }, async (request) => {
     const caller = requireCaller(request);
     return toUserJson(caller.user, externalUrl, { self: true, forAdmin: caller.isAdmin });
   });
@@ -23,6 +26,7 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
   app.get(
     '/users',
     {
+      config: READ_USER,
       schema: {
         tags: ['users'],
         summary: 'List users',
@@ -44,7 +48,7 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
     },
   );
 
-  app.get('/users/:id', { schema: { tags: ['users'], summary: 'Get a user', params: UserIdParams, response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
+  app.get('/users/:id', { config: READ_USER, schema: { tags: ['users'], summary: 'Get a user', params: UserIdParams, response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
     const caller = requireCaller(request);
     const user = unwrap(await getUser(ctx, request.params.id));
     return toUserJson(user, externalUrl, { self: user.id === caller.id, forAdmin: caller.isAdmin });

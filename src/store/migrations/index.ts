@@ -7,6 +7,7 @@ import * as m0005 from './0005_project_bots.js';
 import * as m0006 from './0006_project_expiry_notices.js';
 import * as m0007 from './0007_project_hooks.js';
 import * as m0008 from './0008_auth_invalidations.js';
+import * as m0009 from './0009_token_list_indexes.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0006_project_expiry_notices': m0006,
   '0007_project_hooks': m0007,
   '0008_auth_invalidations': m0008,
+  '0009_token_list_indexes': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -83,9 +83,7 @@ const TOKEN_SORTS = {
 export type TokenSort = keyof typeof TOKEN_SORTS;
 
 /** The filters of PersonalAccessTokensFinder (§2.1); all optional. */
-export interface TokenFilters {
-  /** Whose tokens: these users', or everyone's (an administrator's unfiltered list). */
-  userIds: number[] | 'all';
+export interface TokenConditions {
   state?: TokenState;
   revoked?: boolean;
   createdBefore?: string;
@@ -99,13 +97,62 @@ export interface TokenFilters {
   sort?: string;
 }
 
+/**
+ * Whose tokens: these users', everyone's (an administrator's unfiltered list), or those of a
+ * resource's bots, selected in SQL whatever their number (a parameter per bot would exceed
+ * SQLite's limit on a large group).
+ */
+export type TokenOwners = { userIds: number[] | 'all' } | { botsOf: BotResource };
+
+export type TokenFilters = TokenConditions & TokenOwners;
+
 type TokenQuery = SelectQueryBuilder<Schema, 'personal_access_tokens', object>;
 
+/**
+ * Up to this many members, a resource's tokens are found from its members and sorted; beyond, by
+ * walking the tokens in the list's order (an index, migration 0009) and keeping the resource's,
+ * which fills a page without reading the others. PostgreSQL's planner makes the same choice from
+ * its statistics whatever the form; SQLite has none, so it follows the form it is given.
+ */
+const SORT_FOUND_TOKENS_MAX_MEMBERS = 1_000;
+
+/** The bots of a resource are the bot users among its direct members (§9 #13). */
+const botMembers = (db: Db, resource: BotResource) =>
+  db
+    .selectFrom('members')
+    .innerJoin('users', 'users.id', 'members.user_id')
+    .where('members.source_type', '=', resource.sourceType)
+    .where('members.source_id', '=', resource.id)
+    .where('users.user_type', '=', 'project_bot');
+
+async function hasManyMembers(db: Db, resource: BotResource): Promise<boolean> {
+  const { n } = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('members')
+        .select('user_id')
+        .where('source_type', '=', resource.sourceType)
+        .where('source_id', '=', resource.id)
+        .limit(SORT_FOUND_TOKENS_MAX_MEMBERS + 1)
+        .as('some'),
+    )
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return toCount(n as number) > SORT_FOUND_TOKENS_MAX_MEMBERS;
+}
+
 /** `now` decides expiry: a token is expired from 00:00 UTC of its date, so compare with today's date. */
-function applyFilters(query: TokenQuery, filters: TokenFilters, now: Date): TokenQuery {
+function applyFilters(db: Db, query: TokenQuery, filters: TokenFilters, walkTokens: boolean, now: Date): TokenQuery {
   const today = now.toISOString().slice(0, 10);
   let q = query.where('impersonation', '=', 0);
-  if (filters.userIds !== 'all') q = filters.userIds.length > 0 ? q.where('user_id', 'in', filters.userIds) : q.where(sql<boolean>`1 = 0`);
+  if ('botsOf' in filters) {
+    const bots = botMembers(db, filters.botsOf);
+    q = walkTokens
+      ? q.where((eb) => eb.exists(bots.select(sql.lit(1).as('one')).where('members.user_id', '=', sql<number>`${sql.ref('personal_access_tokens.user_id')}`)))
+      : q.where('user_id', 'in', bots.select('members.user_id'));
+  } else if (filters.userIds !== 'all') {
+    q = filters.userIds.length > 0 ? q.where('user_id', 'in', filters.userIds) : q.where(sql<boolean>`1 = 0`);
+  }
   if (filters.state === 'active') q = q.where('revoked', '=', 0).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', today)]));
   if (filters.state === 'inactive') q = q.where((eb) => eb.or([eb('revoked', '=', 1), eb('expires_at', '<=', today)]));
   if (filters.revoked !== undefined) q = q.where('revoked', '=', filters.revoked ? 1 : 0);
@@ -126,17 +173,35 @@ function applyFilters(query: TokenQuery, filters: TokenFilters, now: Date): Toke
   return q;
 }
 
-export async function findTokens(db: Db, filters: TokenFilters, page: Page, now: Date): Promise<{ rows: TokenRow[]; total: number }> {
+/** Columns that may be NULL sort their NULLs last either way, as PostgreSQL's default for ASC does. */
+const NULLABLE_SORT_COLUMNS: ReadonlySet<keyof TokenRow> = new Set(['expires_at', 'last_used_at']);
+
+/**
+ * One page of tokens, and their number counted up to `countLimit` rows when given (GitLab stops
+ * counting a long list: services/lists.ts). The ORDER BY terms are those of migration 0009's indexes.
+ */
+export async function findTokens(
+  db: Db,
+  filters: TokenFilters,
+  page: Page,
+  now: Date,
+  countLimit?: number,
+): Promise<{ rows: TokenRow[]; total: number }> {
   const base = db.selectFrom('personal_access_tokens');
+  const walkTokens = 'botsOf' in filters && (await hasManyMembers(db, filters.botsOf));
   const sort = filters.sort && filters.sort in TOKEN_SORTS ? TOKEN_SORTS[filters.sort as TokenSort] : (['id', 'asc'] as const);
   const [column, direction] = sort;
-  let rows = applyFilters(base, filters, now).selectAll();
-  // NULLs (never used, never expires) sort last either way, as PostgreSQL's default for ASC does.
-  if (column !== 'id') rows = rows.orderBy(sql`${sql.ref(column)} is null`).orderBy(column, direction);
+  let rows = applyFilters(db, base, filters, walkTokens, now).selectAll();
+  if (NULLABLE_SORT_COLUMNS.has(column)) rows = rows.orderBy(sql`${sql.ref(column)} is null`);
+  if (column !== 'id') rows = rows.orderBy(column, direction);
   rows = rows.orderBy('id', direction);
+  const matching = applyFilters(db, base, filters, walkTokens, now).select(sql.lit(1).as('one'));
   const [list, count] = await Promise.all([
     rows.limit(page.perPage).offset(offsetOf(page)).execute(),
-    applyFilters(base, filters, now).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+    db
+      .selectFrom((countLimit === undefined ? matching : matching.limit(countLimit)).as('matching'))
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { rows: list, total: toCount(count.n as number) };
 }
@@ -154,19 +219,18 @@ export interface BotResource {
 }
 
 /**
- * The bots of a resource are the bot users among its direct members (§9 #13): a subgroup does
- * not list its parent's tokens, nor a parent its subgroups', nor a project its group's (§10).
+ * Those of `userIds` that are bots of the resource, with their role there (a page's tokens' bots:
+ * at most a page of parameters). A subgroup does not list its parent's tokens, nor a parent its
+ * subgroups', nor a project its group's (§10).
  */
-export const findResourceBots = (db: Db, resource: BotResource): Promise<ResourceBot[]> =>
-  db
-    .selectFrom('members')
-    .innerJoin('users', 'users.id', 'members.user_id')
-    .select(['members.user_id as userId', 'members.access_level as accessLevel'])
-    .where('members.source_type', '=', resource.sourceType)
-    .where('members.source_id', '=', resource.id)
-    .where('users.user_type', '=', 'project_bot')
-    .orderBy('members.user_id')
-    .execute();
+export const findResourceBots = (db: Db, resource: BotResource, userIds: number[]): Promise<ResourceBot[]> =>
+  userIds.length === 0
+    ? Promise.resolve([])
+    : botMembers(db, resource)
+        .select(['members.user_id as userId', 'members.access_level as accessLevel'])
+        .where('members.user_id', 'in', userIds)
+        .orderBy('members.user_id')
+        .execute();
 
 export interface ResourceBotToken {
   token: TokenRow;
