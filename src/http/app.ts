@@ -1,7 +1,6 @@
 import Fastify, { LogController, type FastifyLoggerOptions, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import formbody from '@fastify/formbody';
-import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../services/context.js';
@@ -82,12 +81,14 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Hooks on every request take a callback rather than being async: no promise per request.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     // python-gitlab reads a body as JSON only when the type is exactly `application/json`, as
     // GitLab sends it; Fastify would add `; charset=utf-8`.
-    if (String(reply.getHeader('content-type') ?? '').startsWith('application/json')) reply.header('content-type', 'application/json');
-    return payload;
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
+    done(null, payload);
   });
   // An empty body with a JSON content type is an empty set of parameters, as in GitLab.
   app.removeContentTypeParser('application/json');
@@ -106,7 +107,6 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
   await app.register(errorsPlugin);
   await app.register(metricsPlugin, { ctx });
   await app.register(openApiPlugin, { ctx });
-  await app.register(cookie, { hook: false });
   await app.register(authPlugin, { ctx });
 
   await app.register(healthRoutes, { ctx });

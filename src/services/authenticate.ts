@@ -1,5 +1,4 @@
 import { isExpired } from '../domain/expiry.js';
-import { isWellFormedToken, tokenDigest } from '../domain/token-format.js';
 import { transaction } from '../store/database.js';
 import { revokeDescendants, type AuthenticatedToken } from '../store/repositories/tokens.js';
 import { insertAuditEvent } from '../store/repositories/audit-events.js';
@@ -27,11 +26,10 @@ const ROTATION_PATH = /\/access_tokens\/(\d+|self)\/rotate\/?$/;
 
 /**
  * Authenticates a presented token in GitLab's order (§3.2): unknown, expired, revoked. Malformed
- * strings are turned away before any I/O. Scopes are the caller's to check: they depend on the route.
+ * strings are turned away before any I/O (by the lookup). Scopes are the caller's to check: they depend on the route.
  */
 export async function authenticateToken(ctx: ServiceContext, presented: string, request: AuthenticationRequest): Promise<Authentication> {
-  if (!isWellFormedToken(presented)) return { kind: 'unknown' };
-  const found = await ctx.tokenLookup.byDigest(tokenDigest(ctx.secret, presented));
+  const found = await ctx.tokenLookup.byToken(presented);
   if (!found) return { kind: 'unknown' };
   const { token, user } = found;
   const now = ctx.clock.now();

@@ -28,7 +28,7 @@ export const todayUtc = (ctx: Pick<ServiceContext, 'clock'>): string => nowIso(c
 export async function openServiceContext(parts: Omit<ServiceContext, 'tokenLookup' | 'tokenUsage'>, cache?: TokenCacheOptions): Promise<ServiceContext> {
   return {
     ...parts,
-    tokenLookup: await openCachedTokenLookup(parts.database, createTokenLookup(parts.database), cache),
+    tokenLookup: await openCachedTokenLookup(parts.database, createTokenLookup(parts.database), parts.secret, cache),
     tokenUsage: new TokenUsageRecorder(parts.database, parts.clock),
   };
 }

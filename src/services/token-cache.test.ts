@@ -39,7 +39,7 @@ describe.each(TEST_DIALECTS)('authentication cache (%s)', (dialect) => {
   /** A context like the harness's, whose cache reads through a counting lookup. */
   async function countedContext(options = { maxTokens: 1_000, maxUnknown: 20_000, unknownTtlMs: 30_000 }) {
     const source = countingLookup(h.ctx);
-    const ctx: ServiceContext = { ...h.ctx, tokenLookup: await openCachedTokenLookup(h.ctx.database, source, options) };
+    const ctx: ServiceContext = { ...h.ctx, tokenLookup: await openCachedTokenLookup(h.ctx.database, source, h.ctx.secret, options) };
     return { ctx, source, close: () => ctx.tokenLookup.close() };
   }
 

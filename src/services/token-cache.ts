@@ -1,4 +1,6 @@
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { isWellFormedToken, tokenDigest } from '../domain/token-format.js';
 import { openAuthInvalidationFeed, type AuthInvalidationFeed } from '../store/auth-invalidations.js';
 import type { Database } from '../store/database.js';
 import type { TokenLookup, TokenWithUser } from '../store/repositories/tokens.js';
@@ -39,7 +41,9 @@ export interface TokenCacheStats {
   flushes: number;
 }
 
-export interface CachedTokenLookup extends TokenLookup {
+/** Authentication's lookup: a presented token's row and user, or undefined when it matches none. */
+export interface CachedTokenLookup {
+  byToken(presented: string): Promise<TokenWithUser | undefined>;
   readonly stats: Readonly<TokenCacheStats>;
   /** Entries held now. */
   readonly size: { tokens: number; unknown: number };
@@ -50,14 +54,26 @@ export interface CachedTokenLookup extends TokenLookup {
   close(): Promise<void>;
 }
 
-export async function openCachedTokenLookup(database: Database, source: TokenLookup, options: TokenCacheOptions = TOKEN_CACHE_DEFAULTS): Promise<CachedTokenLookup> {
-  const digestsByUser = new Map<number, Set<string>>();
+/**
+ * Entries are keyed by a SHA-256 of the presented value, one call and no key, so that a cached
+ * answer costs neither the HMAC (the database's digest, computed on a miss) nor the format check
+ * (what was found in the database was well formed). The plain value is never kept.
+ */
+const cacheKeyOf = (presented: string) => hash('sha256', presented, 'base64');
+
+export async function openCachedTokenLookup(
+  database: Database,
+  source: TokenLookup,
+  secret: Buffer,
+  options: TokenCacheOptions = TOKEN_CACHE_DEFAULTS,
+): Promise<CachedTokenLookup> {
+  const keysByUser = new Map<number, Set<string>>();
   const tokens = new LRUCache<string, TokenWithUser>({
     max: options.maxTokens,
-    dispose: (entry, digest) => {
-      const digests = digestsByUser.get(entry.user.id);
-      digests?.delete(digest);
-      if (digests?.size === 0) digestsByUser.delete(entry.user.id);
+    dispose: (entry, key) => {
+      const keys = keysByUser.get(entry.user.id);
+      keys?.delete(key);
+      if (keys?.size === 0) keysByUser.delete(entry.user.id);
     },
   });
   const unknown = new LRUCache<string, true>({ max: options.maxUnknown, ttl: options.unknownTtlMs, ttlAutopurge: false });
@@ -69,10 +85,10 @@ export async function openCachedTokenLookup(database: Database, source: TokenLoo
   const forgetUsers = (ids: number[]) => {
     epoch += 1;
     for (const id of ids) {
-      const digests = digestsByUser.get(id);
-      if (!digests) continue;
-      stats.invalidations += digests.size;
-      for (const digest of [...digests]) tokens.delete(digest);
+      const keys = keysByUser.get(id);
+      if (!keys) continue;
+      stats.invalidations += keys.size;
+      for (const key of [...keys]) tokens.delete(key);
     }
   };
   const forgetAll = () => {
@@ -84,13 +100,13 @@ export async function openCachedTokenLookup(database: Database, source: TokenLoo
   const feed: AuthInvalidationFeed = await openAuthInvalidationFeed(database, { users: forgetUsers, all: forgetAll });
   const unsubscribe = database.authChanges.subscribe(forgetAll);
 
-  const remember = (digest: string, found: TokenWithUser | undefined) => {
-    if (!found) return void unknown.set(digest, true);
+  const remember = (key: string, found: TokenWithUser | undefined) => {
+    if (!found) return void unknown.set(key, true);
     if (found.token.revoked) return;
-    tokens.set(digest, found);
-    let digests = digestsByUser.get(found.user.id);
-    if (!digests) digestsByUser.set(found.user.id, (digests = new Set()));
-    digests.add(digest);
+    tokens.set(key, found);
+    let keys = keysByUser.get(found.user.id);
+    if (!keys) keysByUser.set(found.user.id, (keys = new Set()));
+    keys.add(key);
   };
 
   return {
@@ -104,25 +120,30 @@ export async function openCachedTokenLookup(database: Database, source: TokenLoo
     get listenerPid() {
       return feed.listenerPid;
     },
-    async byDigest(digest) {
+    async byToken(presented) {
       feed.catchUp();
+      const key = cacheKeyOf(presented);
+      if (feed.live) {
+        const cached = tokens.get(key);
+        if (cached) {
+          stats.hits += 1;
+          return cached;
+        }
+        if (unknown.has(key)) {
+          stats.unknownHits += 1;
+          return undefined;
+        }
+      }
+      // Malformed strings are turned away before any I/O, and not remembered: that costs nothing.
+      if (!isWellFormedToken(presented)) return undefined;
       if (!feed.live) {
         stats.untrusted += 1;
-        return source.byDigest(digest);
-      }
-      const cached = tokens.get(digest);
-      if (cached) {
-        stats.hits += 1;
-        return cached;
-      }
-      if (unknown.has(digest)) {
-        stats.unknownHits += 1;
-        return undefined;
+        return source.byDigest(tokenDigest(secret, presented));
       }
       stats.misses += 1;
       const before = epoch;
-      const found = await source.byDigest(digest);
-      if (epoch === before && feed.live) remember(digest, found);
+      const found = await source.byDigest(tokenDigest(secret, presented));
+      if (epoch === before && feed.live) remember(key, found);
       return found;
     },
     close: async () => {

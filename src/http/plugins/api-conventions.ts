@@ -20,11 +20,13 @@ function paramWithNullByte(values: unknown): string | null {
  *   (PostgreSQL cannot store one in text, so it would otherwise be a 500).
  */
 export function apiConventions(api: FastifyInstance): void {
-  api.addHook('preValidation', async (request) => {
+  // A callback hook: it runs on every API request and needs no promise.
+  api.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined || request.body === null) request.body = {};
     for (const values of [request.params, request.query, request.body]) {
       const name = paramWithNullByte(values);
-      if (name !== null) throw paramError(`${name} is invalid`);
+      if (name !== null) return done(paramError(`${name} is invalid`));
     }
+    done();
   });
 }

@@ -1,4 +1,4 @@
-/// <reference types="@fastify/cookie" />
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { failure } from '../../domain/errors.js';
@@ -82,11 +82,11 @@ function presentedToken(request: FastifyRequest): string | undefined {
 
 /**
  * The session cookie, parsed only here and only when no token was presented: cookies are not
- * parsed on every request (`@fastify/cookie` with `hook: false`), so token requests skip it.
+ * parsed on every request (`@fastify/cookie` is registered by the session routes, which set it).
  */
 export function sessionCookie(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie;
-  return header ? request.server.parseCookie(header)[SESSION_COOKIE] : undefined;
+  return header ? fastifyCookie.parse(header)[SESSION_COOKIE] : undefined;
 }
 
 export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {

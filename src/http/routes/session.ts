@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { signIn, signOut } from '../../services/sessions.js';
@@ -12,6 +13,9 @@ const tags = ['session'];
 
 /** The web UI's sign-in: a session cookie for the browser, and the CSRF token its writes must carry. */
 export async function sessionRoutes(app: App, { ctx }: RouteOptions) {
+  // Only these routes set the cookie; elsewhere it is read by the auth plugin, when needed.
+  // Registered here, its hook (writing Set-Cookie) runs on these routes only.
+  await app.register(cookie, { hook: false });
   const externalUrl = ctx.config.externalUrl;
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: externalUrl.startsWith('https:') } as const;
   const present = (user: UserRow, csrfToken: string) => ({

@@ -1,0 +1,461 @@
+// Tollgate as shipped: `node bin/tollgate.js serve` in a child process, with its default settings
+// and log level (`info`) and again at `warn`, on SQLite and on PostgreSQL, each with a group that
+// holds BENCH_TOKENS (100,000) group access tokens, loaded by wrk against a bare Fastify route of
+// the same Fastify in a process of its own (the "hello rate"). Targets of issue 11:
+//   P1 GET /personal_access_tokens/self with a group token: rate as a ratio of the hello rate, p99
+//   P2 GET /groups/:id/access_tokens (default page, ?search=, ?state=active): p99
+//   P3 POST /groups/:id/access_tokens: creates per second
+//   P4 ready time (spawn to /-/readiness 200), RSS idle and under P1 load
+// The ratios are printed only if, in this run, wrk drove a canned-response server (the cheapest
+// HTTP a Node process can answer) at least twice as fast as the bare route: then the bare route and
+// every slower one measure the server, not the generator. Rounds
+// alternate between the targets and medians are compared: these machines are shared and noisy.
+//
+// `npm run bench -- serve` runs it all (after `npm run build`); `npm run bench -- auth` only the
+// hello rate and P1. Figures go to bench/results/latest.json (docs/performance.md reads them).
+// BENCH_DURATION_S (5), BENCH_ROUNDS (3, at least 3), BENCH_WARMUP_S (1), BENCH_TOKENS (100000),
+// BENCH_DATABASES (sqlite,postgres), BENCH_POSTGRES_URL (postgres://postgres@127.0.0.1:5432; a
+// fresh database per instance is created there and dropped after), BENCH_SERVER_LOGS (a directory
+// for the servers' logs; /dev/null otherwise).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { freePort, rssBytes, startServer, type ServerProcess } from './support/processes.js';
+import { seedInstance, type SeededInstance } from './support/seed.js';
+import { runWrk, wrkVersion, type WrkResult } from './support/wrk.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function envInt(name: string, fallback: number, minimum = 1): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < minimum) throw new Error(`${name} must be an integer of at least ${minimum}`);
+  return value;
+}
+
+type DatabaseKind = 'sqlite' | 'postgres';
+type LogLevel = 'info' | 'warn';
+type Part = 'ceiling' | 'hello' | 'P1' | 'P2' | 'P3';
+
+const CONNECTIONS = 50;
+const GENERATOR_HEADROOM = 2;
+const settings = {
+  durationS: envInt('BENCH_DURATION_S', 5),
+  rounds: envInt('BENCH_ROUNDS', 3, 3),
+  warmupS: envInt('BENCH_WARMUP_S', 1),
+  tokens: envInt('BENCH_TOKENS', 100_000),
+  databases: (process.env.BENCH_DATABASES ?? 'sqlite,postgres').split(',').map((d) => d.trim()) as DatabaseKind[],
+  postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
+  serverLogs: process.env.BENCH_SERVER_LOGS ?? null,
+};
+const onlyHotPath = process.argv.slice(2).includes('auth');
+const LOG_LEVELS: LogLevel[] = ['info', 'warn'];
+const DATABASE_NAMES: Record<DatabaseKind, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+
+/** The issue's targets, reported beside the figures (never asserted: the run's exit code ignores them). */
+const GOALS = { p1RatioSqlite: 0.8, p1RatioPostgres: 0.75, p1P99Ms: 10, p2P99Ms: 20, p3SqlitePerS: 300, readyMs: 1500, rssIdleMb: 150, rssUnderLoadMb: 250 };
+
+for (const database of settings.databases) {
+  if (!(database in DATABASE_NAMES)) throw new Error(`BENCH_DATABASES: unknown database ${JSON.stringify(database)} (sqlite, postgres)`);
+}
+const wrk = wrkVersion();
+if (!wrk) {
+  console.error('wrk is not installed: it generates the load (a Node generator is too slow to measure Fastify). Install it with `apt-get install wrk`.');
+  process.exit(1);
+}
+if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
+  console.error('dist/ is missing: run `npm run build` first (`npm run bench` does).');
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The processes under test.
+
+interface Instance {
+  database: DatabaseKind;
+  logLevel: LogLevel;
+  url: string;
+  seeded: SeededInstance;
+  server: ServerProcess;
+  rssIdleBytes: number;
+  peakRssUnderP1Bytes: number | null;
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+if (settings.serverLogs) mkdirSync(settings.serverLogs, { recursive: true });
+const logFile = (name: string) => (settings.serverLogs ? join(settings.serverLogs, `${name}.log`) : '/dev/null');
+
+const postgresDatabaseUrl = (name: string) => {
+  const url = new URL(settings.postgresUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+/** Runs SQL on the PostgreSQL server's maintenance database; the result's rows. */
+async function postgresAdmin(...statements: string[]): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: postgresDatabaseUrl('postgres') });
+  await client.connect();
+  try {
+    let rows: unknown[] = [];
+    for (const statement of statements) rows = (await client.query(statement)).rows;
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const benchDatabases: string[] = [];
+
+async function startInstance(database: DatabaseKind, logLevel: LogLevel): Promise<Instance> {
+  const name = `${database}-${logLevel}`;
+  const port = await freePort();
+  const dataDir = join(scratch, name);
+  // Only what an operator would set: nothing of the bench's own environment leaks in.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_SECRET: `bench-${Math.random().toString(36).slice(2)}`,
+    TOLLGATE_INITIAL_ROOT_PASSWORD: 'bench-root-password',
+    TOLLGATE_EXTERNAL_URL: `http://127.0.0.1:${port}`,
+    ...(logLevel === 'info' ? {} : { TOLLGATE_LOG_LEVEL: logLevel }),
+  };
+  if (database === 'postgres') {
+    const dbName = `tollgate_bench_${logLevel}`;
+    await postgresAdmin(`drop database if exists ${dbName} with (force)`, `create database ${dbName}`);
+    benchDatabases.push(dbName);
+    env.TOLLGATE_DATABASE_URL = postgresDatabaseUrl(dbName);
+  }
+  const seeded = await seedInstance(env, settings.tokens);
+  const url = `http://127.0.0.1:${port}`;
+  const server = await startServer({
+    name,
+    command: process.execPath,
+    args: [join(ROOT, 'bin/tollgate.js'), 'serve'],
+    env,
+    readinessUrl: `${url}/-/readiness`,
+    stdoutFile: logFile(name),
+    stderrFile: join(scratch, `${name}.stderr`),
+  });
+  // Idle: after start-up work (JIT, the first scheduled jobs) has settled.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const rssIdle = rssBytes(server.pid);
+  console.log(
+    `${name}: seeded ${settings.tokens} tokens in ${(seeded.seedMs / 1000).toFixed(1)} s; ready in ${Math.round(server.readyMs)} ms; RSS idle ${mb(rssIdle)} MB`,
+  );
+  return { database, logLevel, url, seeded, server, rssIdleBytes: rssIdle, peakRssUnderP1Bytes: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What is loaded.
+
+interface Target {
+  part: Part;
+  /** Where it goes in the JSON: [part, database, variant]. */
+  slot: [string, string, string] | null;
+  label: string;
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  script?: string;
+  instance?: Instance;
+  /** What a right answer looks like, checked once before the load: a reason when it is not. */
+  check?: (status: number, body: string, headers: Headers) => string | null;
+  rounds: WrkResult[];
+  failure: string | null;
+}
+
+const expectStatus = (status: number, body: string, wanted: number): string | null =>
+  status === wanted ? null : `answered ${status} instead of ${wanted}: ${body.slice(0, 300)}`;
+
+function listCheck(wanted: (rows: unknown[]) => boolean) {
+  return (status: number, body: string, headers: Headers) => {
+    const wrong = expectStatus(status, body, 200);
+    if (wrong) return wrong;
+    const rows = JSON.parse(body) as unknown[];
+    if (!Array.isArray(rows) || !wanted(rows)) return `unexpected list: ${body.slice(0, 300)}`;
+    // Past 10,000 records GitLab leaves X-Total out; X-Page is always there.
+    return headers.get('x-page') ? null : 'no X-Page header';
+  };
+}
+
+function targetsFor(instances: Instance[], helloUrl: string, ceilingUrl: string): Target[] {
+  const target = (t: Omit<Target, 'rounds' | 'failure' | 'method'> & { method?: 'GET' | 'POST' }): Target => ({ method: 'GET', ...t, rounds: [], failure: null });
+  const targets: Target[] = [
+    target({ part: 'hello', slot: null, label: 'hello: bare Fastify route', url: `${helloUrl}/api/v4/version`, headers: {}, check: (s, b) => expectStatus(s, b, 200) }),
+    target({ part: 'ceiling', slot: null, label: 'generator ceiling: canned answers', url: `${ceilingUrl}/api/v4/version`, headers: {}, check: (s, b) => expectStatus(s, b, 200) }),
+  ];
+  for (const instance of instances) {
+    const { database, logLevel, seeded } = instance;
+    targets.push(
+      target({
+        part: 'P1',
+        slot: ['p1', database, logLevel],
+        label: `P1 self, group token, ${DATABASE_NAMES[database]}, ${logLevel}`,
+        url: `${instance.url}/api/v4/personal_access_tokens/self`,
+        headers: { 'PRIVATE-TOKEN': seeded.groupToken },
+        instance,
+        check: (status, body) => expectStatus(status, body, 200) ?? ((JSON.parse(body) as { id?: number }).id === seeded.groupTokenId ? null : `not the group token: ${body}`),
+      }),
+    );
+  }
+  if (onlyHotPath) return targets;
+  for (const instance of instances.filter((i) => i.logLevel === 'info')) {
+    const { database, seeded } = instance;
+    const list = `${instance.url}/api/v4/groups/${seeded.groupId}/access_tokens`;
+    const headers = { 'PRIVATE-TOKEN': seeded.rootToken };
+    const lists = [
+      { variant: 'default', query: '', check: listCheck((rows) => rows.length === 20) },
+      { variant: 'search', query: `?search=${seeded.searchTerm}`, check: listCheck((rows) => rows.length > 0) },
+      { variant: 'state', query: '?state=active', check: listCheck((rows) => rows.length === 20) },
+    ];
+    for (const { variant, query, check } of lists) {
+      targets.push(target({ part: 'P2', slot: ['p2', database, variant], label: `P2 list${query ? ` ${query}` : ''}, ${DATABASE_NAMES[database]}`, url: `${list}${query}`, headers, instance, check }));
+    }
+    targets.push(
+      target({
+        part: 'P3',
+        slot: ['p3', database, 'create'],
+        label: `P3 create, ${DATABASE_NAMES[database]}`,
+        method: 'POST',
+        url: list,
+        headers,
+        script: join(ROOT, 'bench/create-group-token.lua'),
+        instance,
+      }),
+    );
+  }
+  return targets;
+}
+
+async function checkAnswer(target: Target): Promise<void> {
+  if (!target.check) return;
+  const res = await fetch(target.url, { headers: target.headers });
+  target.failure = target.check(res.status, await res.text(), res.headers);
+}
+
+async function load(target: Target, durationS: number): Promise<WrkResult> {
+  const run = () => runWrk({ url: target.url, durationS, connections: CONNECTIONS, headers: target.headers, ...(target.script ? { script: target.script } : {}) });
+  const instance = target.instance;
+  if (target.part !== 'P1' || !instance) return run();
+  const { result, peakRssBytes } = await instance.server.peakRssDuring(run);
+  instance.peakRssUnderP1Bytes = Math.max(instance.peakRssUnderP1Bytes ?? 0, peakRssBytes);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures.
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+interface Summary {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Answers that were not 2xx/3xx and socket errors, over every round. */
+  errors: number;
+}
+
+function summarize(target: Target): Summary | null {
+  if (target.rounds.length === 0) return null;
+  return {
+    reqPerSec: Math.round(median(target.rounds.map((r) => r.requestsPerSecond))),
+    p50Ms: round2(median(target.rounds.map((r) => r.p50Ms))),
+    p99Ms: round2(median(target.rounds.map((r) => r.p99Ms))),
+    errors: target.rounds.reduce((sum, r) => sum + r.non2xx + r.socketErrors, 0),
+  };
+}
+
+/** The commit measured, and what the working tree changed on top of it (the build includes it). */
+function gitCommit(): { commit: string; uncommittedChanges: string[] } {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  const changes = git('status', '--porcelain', '--untracked-files=all').split('\n').filter(Boolean);
+  return { commit: git('rev-parse', 'HEAD').trim(), uncommittedChanges: changes.map((line) => line.trim()) };
+}
+
+async function machine() {
+  const sqlite = new BetterSqlite3(':memory:');
+  const sqliteVersion = (sqlite.prepare('select sqlite_version() as v').get() as { v: string }).v;
+  sqlite.close();
+  const postgres = settings.databases.includes('postgres') ? ((await postgresAdmin('show server_version'))[0] as { server_version: string }).server_version : null;
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cpuCount: cpus().length,
+    memoryMb: mb(totalmem()),
+    node: process.version,
+    kernel: release(),
+    wrk,
+    sqlite: sqliteVersion,
+    postgres,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run.
+
+const instances: Instance[] = [];
+let bare: ServerProcess | null = null;
+let canned: ServerProcess | null = null;
+try {
+  const ceilingPort = await freePort();
+  canned = await startServer({
+    name: 'canned answers',
+    command: process.execPath,
+    args: [join(ROOT, 'bench/canned-server.mjs')],
+    env: { PATH: process.env.PATH, PORT: String(ceilingPort) },
+    readinessUrl: `http://127.0.0.1:${ceilingPort}/api/v4/version`,
+    stdoutFile: '/dev/null',
+    stderrFile: join(scratch, 'canned.stderr'),
+  });
+  const helloPort = await freePort();
+  bare = await startServer({
+    name: 'bare Fastify',
+    command: process.execPath,
+    args: [join(ROOT, 'bench/bare-server.mjs')],
+    env: { PATH: process.env.PATH, PORT: String(helloPort) },
+    readinessUrl: `http://127.0.0.1:${helloPort}/api/v4/version`,
+    stdoutFile: '/dev/null',
+    stderrFile: join(scratch, 'bare.stderr'),
+  });
+  for (const database of settings.databases) for (const logLevel of LOG_LEVELS) instances.push(await startInstance(database, logLevel));
+
+  const targets = targetsFor(instances, `http://127.0.0.1:${helloPort}`, `http://127.0.0.1:${ceilingPort}`);
+  for (const target of targets) await checkAnswer(target);
+  const live = targets.filter((t) => t.failure === null);
+  console.log(`\nwarm-up: ${settings.warmupS} s per target`);
+  for (const target of live) await load(target, settings.warmupS);
+  for (let round = 1; round <= settings.rounds; round++) {
+    console.log(`round ${round}/${settings.rounds}: ${live.length} targets × ${settings.durationS} s`);
+    for (const target of live) target.rounds.push(await load(target, settings.durationS));
+  }
+
+  // The generator check, then every figure.
+  const summaries = new Map(targets.map((t) => [t, summarize(t)]));
+  const hello = summaries.get(targets[0]!);
+  if (!hello) throw new Error(`the bare route gave no figure: ${targets[0]!.failure}`);
+  const ceiling = summaries.get(targets[1]!);
+  if (!ceiling) throw new Error(`the canned-answer server gave no figure: ${targets[1]!.failure}`);
+  const tollgateRates = targets.filter((t) => t.instance && summaries.get(t)).map((t) => ({ label: t.label, reqPerSec: summaries.get(t)!.reqPerSec }));
+  const fastest = tollgateRates.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a), { label: 'none answered', reqPerSec: 0 });
+  // wrk must outrun the bare route by far, so that the bare route (and anything slower) is the server's limit.
+  const headroom = ceiling.reqPerSec / hello.reqPerSec;
+  const generatorValid = headroom >= GENERATOR_HEADROOM;
+  const ratio = (s: Summary | null) => (s && generatorValid ? round2(s.reqPerSec / hello.reqPerSec) : null);
+  // Reads compare with the hello rate; a create (a transaction of four inserts) does not.
+  const comparable = (t: Target) => t.method === 'GET';
+
+  const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
+  const rows = targets.map((t) => {
+    const s = summaries.get(t);
+    if (!s) return [t.label, 'FAILED', '', '', '', t.failure ?? ''];
+    const note = s.errors > 0 ? `${s.errors} errors (non-2xx or socket)` : '';
+    const shownRatio = t.part === 'hello' ? '1.00' : t.part === 'ceiling' || !comparable(t) ? '' : generatorValid ? ratio(s)!.toFixed(2) : 'INVALID';
+    return [t.label, String(s.reqPerSec), shownRatio, ms(s.p50Ms), ms(s.p99Ms), note];
+  });
+  const header = ['target', 'req/s', '× bare', 'p50', 'p99', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  console.log(`\nTollgate as shipped (\`tollgate serve\`), ${settings.tokens} group access tokens stored, wrk -t1 -c${CONNECTIONS};`);
+  console.log(`median of ${settings.rounds} alternating rounds of ${settings.durationS} s\n`);
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  console.log(
+    `\ngenerator check: wrk drove canned answers at ${ceiling.reqPerSec} req/s = ${headroom.toFixed(2)}× the bare route (${hello.reqPerSec} req/s); ` +
+      (generatorValid ? `valid (at least ${GENERATOR_HEADROOM}×: the bare route and every Tollgate route measure the server)` : `INVALID: below ${GENERATOR_HEADROOM}×, the ratios would measure wrk, not the servers`),
+  );
+  console.log('');
+  for (const i of instances) {
+    const underLoad = i.peakRssUnderP1Bytes === null ? 'n/a' : `${mb(i.peakRssUnderP1Bytes)} MB`;
+    console.log(`P4 ${DATABASE_NAMES[i.database]}, ${i.logLevel}: ready ${Math.round(i.server.readyMs)} ms, RSS idle ${mb(i.rssIdleBytes)} MB, RSS under P1 load ${underLoad}`);
+  }
+
+  // Where each figure goes in the JSON, and the issue's goals beside them.
+  const sections: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const t of targets) {
+    if (!t.slot) continue;
+    const [part, database, variant] = t.slot;
+    const s = summaries.get(t);
+    ((sections[part] ??= {})[database] ??= {})[variant] = {
+      method: t.method,
+      path: new URL(t.url).pathname + new URL(t.url).search,
+      ...(s ? { ...s, ...(comparable(t) ? { ratioToBare: ratio(s) } : {}) } : { failure: t.failure }),
+      rounds: t.rounds.map((r) => ({ reqPerSec: Math.round(r.requestsPerSecond), p50Ms: round2(r.p50Ms), p99Ms: round2(r.p99Ms), non2xx: r.non2xx, socketErrors: r.socketErrors })),
+    };
+  }
+  const p4: Record<string, Record<string, unknown>> = {};
+  for (const i of instances) {
+    (p4[i.database] ??= {})[i.logLevel] = {
+      readyMs: Math.round(i.server.readyMs),
+      rssIdleMb: mb(i.rssIdleBytes),
+      rssUnderP1LoadMb: i.peakRssUnderP1Bytes === null ? null : mb(i.peakRssUnderP1Bytes),
+      seedS: round2(i.seeded.seedMs / 1000),
+    };
+  }
+  const goals: { goal: string; figure: number | null; met: boolean | null }[] = [];
+  const goal = (text: string, figure: number | null, met: (n: number) => boolean) => goals.push({ goal: text, figure, met: figure === null ? null : met(figure) });
+  for (const t of targets) {
+    const s = summaries.get(t) ?? null;
+    const database = t.instance?.database;
+    if (t.part === 'P1' && t.instance?.logLevel === 'info') {
+      const minimum = database === 'sqlite' ? GOALS.p1RatioSqlite : GOALS.p1RatioPostgres;
+      goal(`${t.label}: ≥ ${minimum}× bare`, ratio(s), (n) => n >= minimum);
+      goal(`${t.label}: p99 < ${GOALS.p1P99Ms} ms`, s?.p99Ms ?? null, (n) => n < GOALS.p1P99Ms);
+    }
+    if (t.part === 'P2') goal(`${t.label}: p99 < ${GOALS.p2P99Ms} ms`, s?.p99Ms ?? null, (n) => n < GOALS.p2P99Ms);
+    if (t.part === 'P3' && database === 'sqlite') goal(`${t.label}: ≥ ${GOALS.p3SqlitePerS}/s`, s?.reqPerSec ?? null, (n) => n >= GOALS.p3SqlitePerS);
+  }
+  for (const i of instances.filter((x) => x.logLevel === 'info')) {
+    const name = `P4 ${DATABASE_NAMES[i.database]}`;
+    goal(`${name}: ready < ${GOALS.readyMs} ms`, Math.round(i.server.readyMs), (n) => n < GOALS.readyMs);
+    goal(`${name}: RSS idle < ${GOALS.rssIdleMb} MB`, mb(i.rssIdleBytes), (n) => n < GOALS.rssIdleMb);
+    goal(`${name}: RSS under P1 load < ${GOALS.rssUnderLoadMb} MB`, i.peakRssUnderP1Bytes === null ? null : mb(i.peakRssUnderP1Bytes), (n) => n < GOALS.rssUnderLoadMb);
+  }
+  console.log('\ngoals of issue 11 (reported, not enforced):');
+  for (const g of goals) console.log(`  ${g.met === null ? 'n/a    ' : g.met ? 'met    ' : 'NOT met'}  ${g.goal} (${g.figure ?? 'no figure'})`);
+
+  const results = {
+    generatedAt: new Date().toISOString(),
+    ...gitCommit(),
+    parts: onlyHotPath ? ['hello', 'P1', 'P4'] : ['hello', 'P1', 'P2', 'P3', 'P4'],
+    machine: await machine(),
+    method: {
+      server: '`node bin/tollgate.js serve`, default settings; TOLLGATE_LOG_LEVEL unset (info) or warn; stdout to /dev/null',
+      generator: `wrk -t1 -c${CONNECTIONS} --latency`,
+      durationS: settings.durationS,
+      rounds: settings.rounds,
+      warmupS: settings.warmupS,
+      tokensStored: settings.tokens,
+      figures: 'medians over the rounds of req/s, p50 and p99; rounds alternate between targets',
+    },
+    hello: { path: '/api/v4/version', ...hello, rounds: targets[0]!.rounds.map((r) => Math.round(r.requestsPerSecond)) },
+    generatorCheck: { ceilingReqPerSec: ceiling.reqPerSec, helloReqPerSec: hello.reqPerSec, fastestTollgate: fastest, factor: round2(headroom), required: GENERATOR_HEADROOM, valid: generatorValid },
+    ...sections,
+    p4,
+    goals,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  // A partial run must not overwrite the full figures that docs/performance.md quotes.
+  const resultsFile = join(ROOT, 'bench/results', onlyHotPath ? 'latest-auth.json' : 'latest.json');
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nfigures: ${resultsFile.slice(ROOT.length)}`);
+
+  const failed = targets.filter((t) => t.failure !== null || (summaries.get(t)?.errors ?? 0) > 0);
+  for (const t of failed) console.error(`FAILED: ${t.label}: ${t.failure ?? `${summaries.get(t)!.errors} answers were errors`}`);
+  if (failed.length > 0 || !generatorValid) process.exitCode = 1;
+} finally {
+  for (const instance of instances) await instance.server.stop();
+  await bare?.stop();
+  await canned?.stop();
+  if (benchDatabases.length > 0) await postgresAdmin(...benchDatabases.map((name) => `drop database if exists ${name} with (force)`));
+  rmSync(scratch, { recursive: true, force: true });
+}
