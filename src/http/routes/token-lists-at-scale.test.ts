@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../../../test/support/databases.js';
-import { makeGroup, makePat, makeProject, makeResourceTokensInBulk } from '../../../test/support/factories.js';
+import { insertResourceTokensInBulk } from '../../../test/support/bulk-tokens.js';
+import { makeGroup, makePat, makeProject } from '../../../test/support/factories.js';
 import { client, createHarness, type Harness, type Response } from '../../../test/support/harness.js';
 import type { GroupRow, ProjectRow } from '../../store/schema.js';
 
@@ -35,8 +36,8 @@ describe.each(TEST_DIALECTS)('token lists of more than 10,000 records (%s)', (di
     h = await createHarness(dialect);
     group = await makeGroup(h, h.root);
     project = await makeProject(h, group);
-    await makeResourceTokensInBulk(h, group, TOKENS);
-    await makeResourceTokensInBulk(h, project, TOKENS);
+    await insertResourceTokensInBulk(h.ctx, group, { count: TOKENS });
+    await insertResourceTokensInBulk(h.ctx, project, { count: TOKENS });
     api = client(h, (await makePat(h, h.root)).token);
   }, 120_000);
   afterAll(() => h?.close());
