@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { destination, pino } from 'pino';
+import { pino } from 'pino';
 import { loadConfig, type Config } from '../config.js';
 import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { out, showGeneratedRootPassword } from './common.js';
@@ -28,10 +28,7 @@ async function serveHttp(config: Config, { runJobs }: { runJobs: boolean }): Pro
   // The HTTP stack is loaded for `serve` only: console commands start faster without it.
   const { buildApp, loggerOptions } = await import('../http/app.js');
   const runtime = await openRuntime(config);
-  // Log lines are written asynchronously, those that pile up during a write together: one write
-  // per request at `info` would cost a system call each (pino flushes what is left at exit).
-  const logger = { ...loggerOptions(config.logLevel), stream: destination({ dest: 1, sync: false }) };
-  const app = await buildApp({ ctx: runtime.ctx, logger }).catch(async (error: unknown) => {
+  const app = await buildApp({ ctx: runtime.ctx, logger: loggerOptions(config.logLevel) }).catch(async (error: unknown) => {
     await runtime.close();
     throw error;
   });
