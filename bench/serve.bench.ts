@@ -415,7 +415,7 @@ try {
   for (const t of targets) {
     // A target whose answers were errors has no figure to compare.
     const measured = summaries.get(t) ?? null;
-    const s = measured && measured.errors === 0 ? measured : null;
+    const s = measured && measured.errors === 0 && measured.reqPerSec > 0 ? measured : null;
     const database = t.instance?.database;
     if (t.part === 'P1' && t.instance?.logLevel === 'info') {
       const minimum = database === 'sqlite' ? GOALS.p1RatioSqlite : GOALS.p1RatioPostgres;
