@@ -25,7 +25,7 @@ function didSomething(report: object): boolean {
  * error is logged and the next run tries again, and across instances the job lock lets one run.
  */
 /** Told of every run: ran, skipped (another run held the lock) or failed, and how long it took. */
-export type JobRunObserver = (job: JobName, outcome: 'ran' | 'skipped' | 'failed', seconds: number) => void;
+type JobRunObserver = (job: JobName, outcome: 'ran' | 'skipped' | 'failed', seconds: number) => void;
 
 export function startScheduler(ctx: ServiceContext, logger: JobLogger, options: JobOptions = {}, observe: JobRunObserver = () => {}): Scheduler {
   const running = new Set<Promise<unknown>>();

@@ -26,9 +26,9 @@ export interface TokenCacheOptions {
   unknownTtlMs: number;
 }
 
-export const TOKEN_CACHE_DEFAULTS: TokenCacheOptions = { maxTokens: 100_000, maxUnknown: 100_000, unknownTtlMs: 30_000 };
+const TOKEN_CACHE_DEFAULTS: TokenCacheOptions = { maxTokens: 100_000, maxUnknown: 100_000, unknownTtlMs: 30_000 };
 
-export interface TokenCacheStats {
+interface TokenCacheStats {
   /** Answered from memory: a token, or a value known to be unknown. */
   hits: number;
   unknownHits: number;

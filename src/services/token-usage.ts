@@ -4,7 +4,7 @@ import { transaction, type Database } from '../store/database.js';
 import { updateTokenUsage, type AuthenticatedToken } from '../store/repositories/tokens.js';
 
 /** How long usage stamps wait to be written together. */
-export const TOKEN_USAGE_FLUSH_MS = 1_000;
+const TOKEN_USAGE_FLUSH_MS = 1_000;
 
 /**
  * `last_used_at` and the last IPs (§3.7), recorded off the request path: a request that is due a

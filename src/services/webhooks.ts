@@ -192,7 +192,7 @@ export async function removeHook(ctx: ServiceContext, caller: Caller, resource: 
 }
 
 /** The resource a token event is about: a group, or a project with its group. */
-export interface TokenEventResource {
+interface TokenEventResource {
   group: GroupRow;
   project: ProjectRow | null;
 }

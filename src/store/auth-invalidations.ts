@@ -19,7 +19,7 @@ import type { Database } from './database.js';
  * How an instance hears that tokens or users changed (migration 0008's triggers), so that its
  * authentication cache forgets them: by user id, or everything when it may have missed something.
  */
-export interface AuthInvalidationHandlers {
+interface AuthInvalidationHandlers {
   users(ids: number[]): void;
   /** Drop everything: changes may have been missed (a gap, a lost connection). */
   all(): void;

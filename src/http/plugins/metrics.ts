@@ -9,8 +9,8 @@ import { errorResponses, RawResponse } from '../schemas.js';
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /** How an authentication ended: the outcomes of `authenticateToken`, and a token without the route's scope. */
-export type AuthenticationOutcome = 'ok' | 'unknown' | 'expired' | 'revoked' | 'blocked' | 'insufficient_scope';
-export type JobRunOutcome = 'ran' | 'skipped' | 'failed';
+type AuthenticationOutcome = 'ok' | 'unknown' | 'expired' | 'revoked' | 'blocked' | 'insufficient_scope';
+type JobRunOutcome = 'ran' | 'skipped' | 'failed';
 
 declare module 'fastify' {
   interface FastifyInstance {
