@@ -83,10 +83,11 @@ describe.each(TEST_DIALECTS.flatMap((dialect) => KINDS.map((kind) => [dialect, k
   const botCount = async () => (await s.ctx.database.db.selectFrom('users').select('id').where('user_type', '=', 'project_bot').execute()).length;
   /**
    * The console is another process: the server hears of its changes through the database's
-   * change feed, at once on SQLite and within 100 ms on PostgreSQL (issue 11).
+   * change feed, at once on SQLite and on NOTIFY on PostgreSQL (its 100 ms bound is shown in
+   * src/services/token-cache.test.ts; a request to a busy machine may take longer by itself).
    */
   const expectRefusedSoon = (token: string) =>
-    vi.waitFor(async () => expect((await api(token, `${res.path}`)).status).toBe(401), { timeout: 100, interval: 5 });
+    vi.waitFor(async () => expect((await api(token, `${res.path}`)).status).toBe(401), { timeout: 2_000, interval: 10 });
 
   it('the whole lifecycle: create → list → rotate → revoke, matching the API at every step', async () => {
     const today = s.ctx.clock.now().toISOString().slice(0, 10);

@@ -56,13 +56,15 @@ describe.each(TEST_DIALECTS)('serve --workers 2 (%s)', (dialect) => {
 
     expect(await freshRequest(`${server.url}/api/v4/personal_access_tokens/${self.id}`, admin, 'DELETE')).toBe(204);
     // SQLite: the very next request, in any worker (each reads the change when the file's
-    // data_version moves); PostgreSQL: within 100 ms (NOTIFY).
+    // data_version moves). PostgreSQL: once NOTIFY has arrived; its 100 ms bound is shown in
+    // src/services/token-cache.test.ts, since 16 requests to a busy CI machine can take longer
+    // than that by themselves.
     const refusedEverywhere = async () => {
       const after = await Promise.all(Array.from({ length: 16 }, () => freshRequest(`${server.url}/api/v4/version`, victim)));
       expect(after).toEqual(Array(16).fill(401));
     };
     if (dialect === 'sqlite') await refusedEverywhere();
-    else await vi.waitFor(refusedEverywhere, { timeout: 100, interval: 5 });
+    else await vi.waitFor(refusedEverywhere, { timeout: 5_000, interval: 20 });
   });
 
   it('SIGTERM to the primary stops every worker, and the primary exits 0', async () => {
