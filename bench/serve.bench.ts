@@ -312,33 +312,31 @@ async function machine() {
 // ---------------------------------------------------------------------------------------------
 // The run.
 
+/** A reference server (bench/<script>.mjs, answering GET /api/v4/version) on a free port; its base URL. */
+async function startReference(name: string, script: string): Promise<string> {
+  const port = await freePort();
+  references.push(
+    await startServer({
+      name,
+      command: process.execPath,
+      args: [join(ROOT, `bench/${script}.mjs`)],
+      env: { PATH: process.env.PATH, PORT: String(port) },
+      readinessUrl: `http://127.0.0.1:${port}/api/v4/version`,
+      stdoutFile: '/dev/null',
+      stderrFile: join(scratch, `${script}.stderr`),
+    }),
+  );
+  return `http://127.0.0.1:${port}`;
+}
+
 const instances: Instance[] = [];
-let bare: ServerProcess | null = null;
-let canned: ServerProcess | null = null;
+const references: ServerProcess[] = [];
 try {
-  const ceilingPort = await freePort();
-  canned = await startServer({
-    name: 'canned answers',
-    command: process.execPath,
-    args: [join(ROOT, 'bench/canned-server.mjs')],
-    env: { PATH: process.env.PATH, PORT: String(ceilingPort) },
-    readinessUrl: `http://127.0.0.1:${ceilingPort}/api/v4/version`,
-    stdoutFile: '/dev/null',
-    stderrFile: join(scratch, 'canned.stderr'),
-  });
-  const helloPort = await freePort();
-  bare = await startServer({
-    name: 'bare Fastify',
-    command: process.execPath,
-    args: [join(ROOT, 'bench/bare-server.mjs')],
-    env: { PATH: process.env.PATH, PORT: String(helloPort) },
-    readinessUrl: `http://127.0.0.1:${helloPort}/api/v4/version`,
-    stdoutFile: '/dev/null',
-    stderrFile: join(scratch, 'bare.stderr'),
-  });
+  const ceilingUrl = await startReference('canned answers', 'canned-server');
+  const helloUrl = await startReference('bare Fastify', 'bare-server');
   for (const database of settings.databases) for (const logLevel of LOG_LEVELS) instances.push(await startInstance(database, logLevel));
 
-  const targets = targetsFor(instances, `http://127.0.0.1:${helloPort}`, `http://127.0.0.1:${ceilingPort}`);
+  const targets = targetsFor(instances, helloUrl, ceilingUrl);
   for (const target of targets) await checkAnswer(target);
   const live = targets.filter((t) => t.failure === null);
   console.log(`\nwarm-up: ${settings.warmupS} s per target`);
@@ -465,8 +463,7 @@ try {
   if (failed.length > 0 || !generatorValid) process.exitCode = 1;
 } finally {
   for (const instance of instances) await instance.server.stop();
-  await bare?.stop();
-  await canned?.stop();
+  for (const reference of references) await reference.stop();
   if (benchDatabases.length > 0) await postgresAdmin(...benchDatabases.map((name) => `drop database if exists ${name} with (force)`));
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -6,11 +6,12 @@
 import { valueOf } from '../../src/cli/common.js';
 import { openRuntime } from '../../src/cli/runtime.js';
 import { loadConfig } from '../../src/config.js';
-import { DEFAULT_TOKEN_PREFIX, generateToken, tokenDigest } from '../../src/domain/token-format.js';
+import { DEFAULT_TOKEN_PREFIX, tokenDigest } from '../../src/domain/token-format.js';
 import { consoleCaller } from '../../src/services/caller.js';
 import { createGroup } from '../../src/services/groups.js';
 import { createPersonalAccessToken } from '../../src/services/personal-access-tokens.js';
 import { createResourceAccessToken } from '../../src/services/resource-access-tokens.js';
+import { newTokenValue } from '../../src/services/token-issuance.js';
 import { insertResourceTokensInBulk } from '../../test/support/bulk-tokens.js';
 
 export interface SeededInstance {
@@ -26,8 +27,6 @@ export interface SeededInstance {
 }
 
 const DAY_MS = 86_400_000;
-/** GitLab's routing payload names organization 1 (src/services/token-issuance.ts). */
-const ORGANIZATION_ID = 1;
 
 const dateIn = (now: Date, days: number) => new Date(now.getTime() + days * DAY_MS).toISOString().slice(0, 10);
 
@@ -54,7 +53,7 @@ export async function seedInstance(env: NodeJS.ProcessEnv, tokens: number): Prom
       // 30 to 364 days ahead: none is due an expiry notice while the bench runs.
       expiresAtOf: (n) => dateIn(now, 30 + (n % 335)),
       // Real digests of values nobody holds, as the app writes them.
-      digestOf: (botId) => tokenDigest(ctx.secret, generateToken(DEFAULT_TOKEN_PREFIX, { organizationId: ORGANIZATION_ID, userId: botId })),
+      digestOf: (botId) => tokenDigest(ctx.secret, newTokenValue(DEFAULT_TOKEN_PREFIX, botId)),
       createdById: root.id,
     });
     // PostgreSQL plans from table statistics, which its autovacuum gathers a minute or so after a

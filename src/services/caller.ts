@@ -34,11 +34,7 @@ function actorOf(user: UserRow): Actor {
 
 /** The caller a token stands for (the API and git over HTTP). */
 export const tokenCaller = (user: UserRow, token: AuthenticatedToken, ip: string | null): TokenAuthenticatedCaller => ({
-  // Spelled out (the hot path builds one per request): one object of one shape, no spread.
-  id: user.id,
-  isAdmin: user.is_admin === 1,
-  external: user.external === 1,
-  userType: user.user_type,
+  ...actorOf(user),
   user,
   token,
   ip,

@@ -3,7 +3,7 @@ import { TEST_DIALECTS } from '../../test/support/databases.js';
 import { makeGroup, makePat, makeUser } from '../../test/support/factories.js';
 import { client, createHarness, openSecondInstance, type Harness } from '../../test/support/harness.js';
 import { makeGroupToken } from '../../test/support/lifecycle-factories.js';
-import { DEFAULT_TOKEN_PREFIX, generateToken } from '../domain/token-format.js';
+import { DEFAULT_TOKEN_PREFIX } from '../domain/token-format.js';
 import { buildApp } from '../http/app.js';
 import type { App } from '../http/types.js';
 import { AUTH_CHANNEL_PREFIX } from '../store/auth-invalidations.js';
@@ -11,6 +11,7 @@ import { createTokenLookup, type TokenLookup } from '../store/repositories/token
 import { authenticateToken } from './authenticate.js';
 import { closeServiceContext, openServiceContext, type ServiceContext } from './context.js';
 import { openCachedTokenLookup } from './token-cache.js';
+import { newTokenValue } from './token-issuance.js';
 
 /** Issue 11 "Authentication from memory": what the cache serves, and when it must stop serving it. */
 
@@ -62,7 +63,7 @@ describe.each(TEST_DIALECTS)('authentication cache (%s)', (dialect) => {
     const { token } = await makePat(h, await makeUser(h));
     const { ctx, source, close } = await countedContext({ maxTokens: 10, maxUnknown: 20_000, unknownTtlMs: 30_000 });
     expect((await authenticate(ctx, token)).kind).toBe('ok');
-    const flood = Array.from({ length: 10_000 }, () => generateToken(DEFAULT_TOKEN_PREFIX, { organizationId: 1, userId: 1 }));
+    const flood = Array.from({ length: 10_000 }, () => newTokenValue(DEFAULT_TOKEN_PREFIX, 1));
     for (const value of flood) expect((await authenticate(ctx, value)).kind).toBe('unknown');
     expect(source.calls).toBe(1 + 10_000);
     for (const value of flood) await authenticate(ctx, value);

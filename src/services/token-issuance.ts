@@ -3,7 +3,7 @@ import { failure } from '../domain/errors.js';
 import { ok, type Result } from '../domain/result.js';
 import type { Db } from '../store/repositories/common.js';
 import { findTokenByDigest, insertToken, revokeTokenIfActive } from '../store/repositories/tokens.js';
-import type { TokenRow, UserRow } from '../store/schema.js';
+import type { NewTokenRow, TokenRow, UserRow } from '../store/schema.js';
 import { expiresAtForCreate, expiresAtForRotate } from '../domain/token-lifetime.js';
 import { todayUtc, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
@@ -15,6 +15,9 @@ export interface IssuedToken {
 }
 
 const ORGANIZATION_ID = 1;
+
+/** A new token value for `userId` (GitLab's routable format, organization 1); shown once, never stored. */
+export const newTokenValue = (prefix: string, userId: number): string => generateToken(prefix, { organizationId: ORGANIZATION_ID, userId });
 
 export interface TokenAttributes {
   name: string;
@@ -47,32 +50,36 @@ export async function issuanceTerms(ctx: ServiceContext, db: Db, use: 'create' |
 export async function issueToken(ctx: ServiceContext, db: Db, user: UserRow, attributes: TokenAttributes, now: string): Promise<IssuedToken> {
   // A digest collision among 128 random bits is beyond unlikely; GitLab still loops, and so do we.
   for (;;) {
-    const token = generateToken(attributes.prefix, { organizationId: ORGANIZATION_ID, userId: user.id });
+    const token = newTokenValue(attributes.prefix, user.id);
     const digest = tokenDigest(ctx.secret, token);
     if (await findTokenByDigest(db, digest)) continue;
-    const row = await insertToken(db, {
-      user_id: user.id,
-      name: attributes.name,
-      description: attributes.description,
-      scopes: JSON.stringify(attributes.scopes),
-      token_digest: digest,
-      expires_at: attributes.expiresAt,
-      revoked: 0,
-      revoked_at: null,
-      last_used_at: null,
-      last_used_ips: '[]',
-      impersonation: 0,
-      previous_personal_access_token_id: attributes.previousId,
-      group_id: attributes.groupId,
-      created_at: now,
-      updated_at: now,
-      sixty_days_notification_sent_at: null,
-      thirty_days_notification_sent_at: null,
-      seven_days_notification_sent_at: null,
-      after_expiry_notification_sent_at: null,
-    });
-    return { row, token };
+    return { row: await insertToken(db, newTokenRow(user.id, attributes, digest, now)), token };
   }
+}
+
+/** The row of a new, active, never used token: what issuing writes (and the bulk seeders of tests and the bench). */
+export function newTokenRow(userId: number, attributes: Omit<TokenAttributes, 'prefix'>, digest: string, now: string): NewTokenRow {
+  return {
+    user_id: userId,
+    name: attributes.name,
+    description: attributes.description,
+    scopes: JSON.stringify(attributes.scopes),
+    token_digest: digest,
+    expires_at: attributes.expiresAt,
+    revoked: 0,
+    revoked_at: null,
+    last_used_at: null,
+    last_used_ips: '[]',
+    impersonation: 0,
+    previous_personal_access_token_id: attributes.previousId,
+    group_id: attributes.groupId,
+    created_at: now,
+    updated_at: now,
+    sixty_days_notification_sent_at: null,
+    thirty_days_notification_sent_at: null,
+    seven_days_notification_sent_at: null,
+    after_expiry_notification_sent_at: null,
+  };
 }
 
 /**

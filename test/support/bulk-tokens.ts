@@ -3,6 +3,7 @@ import { externalHost } from '../../src/config.js';
 import { AccessLevel } from '../../src/domain/access-levels.js';
 import { botEmail, botUsername } from '../../src/domain/bot-users.js';
 import type { ServiceContext } from '../../src/services/context.js';
+import { newTokenRow } from '../../src/services/token-issuance.js';
 import type { GroupRow, ProjectRow } from '../../src/store/schema.js';
 
 export interface BulkTokens {
@@ -23,7 +24,7 @@ const REVOKED_EVERY = 10;
 
 /**
  * `count` tokens of a group or project, each of its own bot user that is a direct member at
- * Maintainer, in the rows creating resource access tokens writes, inserted with SQL in batches of
+ * Maintainer, in the rows creating resource access tokens writes (`newTokenRow`), inserted with SQL in batches of
  * one transaction: through the API a list at GitLab's scale would take minutes. For tests of lists
  * at scale and for the benchmark's stored tokens.
  */
@@ -79,27 +80,9 @@ export async function insertResourceTokensInBulk(ctx: ServiceContext, resource: 
           bots.map((bot, i) => {
             const n = numbers[i]!;
             const revoked = n % REVOKED_EVERY === REVOKED_EVERY - 1;
-            return {
-              user_id: bot.id,
-              name: bot.name,
-              description: null,
-              scopes: JSON.stringify(['read_api']),
-              token_digest: bulk.digestOf ? bulk.digestOf(bot.id) : randomBytes(32).toString('hex'),
-              expires_at: bulk.expiresAtOf ? bulk.expiresAtOf(n) : '2027-01-01',
-              revoked: revoked ? (1 as const) : (0 as const),
-              revoked_at: revoked ? now : null,
-              last_used_at: null,
-              last_used_ips: '[]',
-              impersonation: 0 as const,
-              previous_personal_access_token_id: null,
-              group_id: project ? project.group_id : resource.id,
-              created_at: now,
-              updated_at: now,
-              sixty_days_notification_sent_at: null,
-              thirty_days_notification_sent_at: null,
-              seven_days_notification_sent_at: null,
-              after_expiry_notification_sent_at: null,
-            };
+            const attributes = { name: bot.name, description: null, scopes: ['read_api'], expiresAt: bulk.expiresAtOf ? bulk.expiresAtOf(n) : '2027-01-01', groupId: project ? project.group_id : resource.id, previousId: null };
+            const row = newTokenRow(bot.id, attributes, bulk.digestOf ? bulk.digestOf(bot.id) : randomBytes(32).toString('hex'), now);
+            return revoked ? { ...row, revoked: 1 as const, revoked_at: now } : row;
           }),
         )
         .execute();
