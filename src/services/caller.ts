@@ -27,35 +27,26 @@ export interface Caller extends Actor {
 export type TokenAuthenticatedCaller = Caller & { via: 'token'; token: AuthenticatedToken };
 export type SessionAuthenticatedCaller = Caller & { via: 'session'; session: AuthenticatedSession };
 
-/** The policies' view of a user: what their rules look at. */
-function actorOf(user: UserRow): Actor {
-  return { id: user.id, isAdmin: user.is_admin === 1, external: user.external === 1, userType: user.user_type };
+/**
+ * Every caller is built here, in one shape: the policies' view of the user (what their rules look
+ * at) and how the request authenticated. One literal, not a spread of the actor: a spread object
+ * changes shape as fields are added, which cost several microseconds per request (issue 11).
+ */
+function callerOf(user: UserRow, via: Caller['via'], token: AuthenticatedToken | null, session: AuthenticatedSession | undefined, ip: string | null): Caller {
+  return { id: user.id, isAdmin: user.is_admin === 1, external: user.external === 1, userType: user.user_type, user, token, session, ip, via };
 }
 
 /** The caller a token stands for (the API and git over HTTP). */
-export const tokenCaller = (user: UserRow, token: AuthenticatedToken, ip: string | null): TokenAuthenticatedCaller => ({
-  ...actorOf(user),
-  user,
-  token,
-  ip,
-  via: 'token',
-});
+export const tokenCaller = (user: UserRow, token: AuthenticatedToken, ip: string | null) => callerOf(user, 'token', token, undefined, ip) as TokenAuthenticatedCaller;
 
 /** The caller a browser session stands for (the web UI). */
-export const sessionCaller = (user: UserRow, session: AuthenticatedSession, ip: string | null): SessionAuthenticatedCaller => ({
-  ...actorOf(user),
-  user,
-  token: null,
-  session,
-  ip,
-  via: 'session',
-});
+export const sessionCaller = (user: UserRow, session: AuthenticatedSession, ip: string | null) => callerOf(user, 'session', null, session, ip) as SessionAuthenticatedCaller;
 
 /**
  * The console (the seeds' "Rails console") acting as `user`, root for the console's commands: the
  * API's rules still apply (roles, creation allowed, lifetime), and audit events name the console.
  */
-export const consoleCallerAs = (user: UserRow): Caller => ({ ...actorOf(user), user, token: null, ip: null, via: 'console' });
+export const consoleCallerAs = (user: UserRow): Caller => callerOf(user, 'console', null, undefined, null);
 
 /** The console's caller, or undefined when the administrator `root` does not exist. */
 export async function consoleCaller(ctx: ServiceContext): Promise<Caller | undefined> {

@@ -96,7 +96,8 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
   // After body parsing (the token may be a body parameter), before validation: GitLab
   // authenticates before it validates parameters, so a bad token is a 401, not a 400.
   app.addHook('preValidation', async (request: FastifyRequest) => {
-    const mode = request.routeOptions.config.auth ?? 'required';
+    const { config } = request.routeOptions;
+    const mode = config.auth ?? 'required';
     if (mode === 'none' || request.is404) return;
     const presented = presentedToken(request);
     if (presented === undefined) {
@@ -119,7 +120,7 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
       app.countAuthentication(outcome.kind, 'api');
       throw authenticationError(outcome);
     }
-    const { extraScopes = [], anyScope = false } = request.routeOptions.config;
+    const { extraScopes = [], anyScope = false } = config;
     const allowed = apiScopesFor(request.method, extraScopes);
     const scoped = anyScope || hasAnyScope(outcome.caller.token.scopes, allowed);
     app.countAuthentication(scoped ? 'ok' : 'insufficient_scope', 'api');

@@ -21,6 +21,10 @@ describe('metrics', () => {
     await h.app.inject({ method: 'GET', url: '/api/v4/groups/12345' });
     const body = await scrape();
     expect(body).toContain('tollgate_http_requests_total{method="GET",route="/api/v4/groups/:id",status="404"} 1');
+    expect(body).toContain('tollgate_http_request_duration_seconds_bucket{method="GET",route="/api/v4/groups/:id",le="+Inf"} 1');
+    expect(body).toContain('tollgate_http_request_duration_seconds_count{method="GET",route="/api/v4/groups/:id"} 1');
+    expect(body).toMatch(/tollgate_http_request_duration_seconds_bucket\{method="GET",route="\/api\/v4\/groups\/:id",le="5"\} 1\n/);
+    expect(body).toContain('# TYPE tollgate_http_request_duration_seconds histogram');
     expect(body).not.toContain('/api/v4/groups/12345');
     expect(body).toContain('tollgate_process_cpu_user_seconds_total');
   });

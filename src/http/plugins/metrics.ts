@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricValueWithName } from 'prom-client';
 import { constantTimeEqual } from '../../domain/constant-time.js';
 import type { ServiceContext } from '../../services/context.js';
 import { databasePool, outboxDepths } from '../../services/health.js';
@@ -11,11 +11,13 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 /** How an authentication ended: the outcomes of `authenticateToken`, and a token without the route's scope. */
 type AuthenticationOutcome = 'ok' | 'unknown' | 'expired' | 'revoked' | 'blocked' | 'insufficient_scope';
 type JobRunOutcome = 'ran' | 'skipped' | 'failed';
+/** Where a token was presented. */
+type AuthenticationEntryPoint = 'api' | 'git' | 'registry' | 'forward_auth' | 'introspection';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Counts a token authentication (the API's and Git's). */
-    countAuthentication(outcome: AuthenticationOutcome, via: 'api' | 'git'): void;
+    countAuthentication(outcome: AuthenticationOutcome, via: AuthenticationEntryPoint): void;
     /** Records a scheduled job's run (the scheduler calls it). */
     recordJobRun(job: string, outcome: JobRunOutcome, seconds: number): void;
   }
@@ -28,19 +30,87 @@ declare module 'fastify' {
  * they are served to loopback clients, or to a scraper that sends `TOLLGATE_METRICS_TOKEN` as a
  * bearer token.
  */
+const REQUEST_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+
+/** One route's requests (a method and a route pattern), counted in plain numbers. */
+interface RouteRequests {
+  labels: { method: string; route: string };
+  byStatus: Map<number, number>;
+  /** Requests per duration bucket (not cumulative; the last one is past the highest bound). */
+  buckets: number[];
+  seconds: number;
+  count: number;
+}
+
+/**
+ * What every request adds to the metrics, counted on the request path in plain numbers and handed
+ * to prom-client only when it is scraped: prom-client builds and hashes a label set on every
+ * `inc` and `observe`, which cost a tenth of a cached request (docs/performance.md).
+ */
+class RequestCounts {
+  private readonly byRoute = new Map<string, Map<string, RouteRequests>>();
+  /** Authentications by entry point, then outcome. */
+  readonly authentications = new Map<string, Map<string, number>>();
+
+  record(method: string, route: string, status: number, seconds: number): void {
+    let methods = this.byRoute.get(route);
+    if (!methods) this.byRoute.set(route, (methods = new Map()));
+    let requests = methods.get(method);
+    if (!requests) {
+      requests = { labels: { method, route }, byStatus: new Map(), buckets: new Array<number>(REQUEST_DURATION_BUCKETS.length + 1).fill(0), seconds: 0, count: 0 };
+      methods.set(method, requests);
+    }
+    requests.byStatus.set(status, (requests.byStatus.get(status) ?? 0) + 1);
+    let bucket = 0;
+    while (bucket < REQUEST_DURATION_BUCKETS.length && seconds > REQUEST_DURATION_BUCKETS[bucket]!) bucket += 1;
+    requests.buckets[bucket]! += 1;
+    requests.seconds += seconds;
+    requests.count += 1;
+  }
+
+  countAuthentication(via: string, outcome: string): void {
+    let outcomes = this.authentications.get(via);
+    if (!outcomes) this.authentications.set(via, (outcomes = new Map()));
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+
+  *routes(): Iterable<RouteRequests> {
+    for (const methods of this.byRoute.values()) yield* methods.values();
+  }
+
+  /** The duration histogram in prom-client's form: cumulative buckets, then `+Inf`, sum and count. */
+  durationValues(name: string): MetricValueWithName<string>[] {
+    const values: MetricValueWithName<string>[] = [];
+    for (const { labels, buckets, seconds, count } of this.routes()) {
+      let cumulative = 0;
+      REQUEST_DURATION_BUCKETS.forEach((bound, i) => {
+        cumulative += buckets[i]!;
+        values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: bound }, value: cumulative });
+      });
+      values.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: count });
+      values.push({ metricName: `${name}_sum`, labels, value: seconds });
+      values.push({ metricName: `${name}_count`, labels, value: count });
+    }
+    return values;
+  }
+}
+
 export const metricsPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
   const registers = [registry];
-  const requests = new Counter({ name: 'tollgate_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'] as const, registers });
-  const durations = new Histogram({
-    name: 'tollgate_http_request_duration_seconds',
-    help: 'HTTP request durations by route',
-    labelNames: ['method', 'route'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-    registers,
-  });
-  const authentications = new Counter({ name: 'tollgate_authentications_total', help: 'Token authentications by outcome and entry point', labelNames: ['outcome', 'via'] as const, registers });
+  const counts = new RequestCounts();
+  new Counter({ name: 'tollgate_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'] as const, registers, collect() {
+    this.reset();
+    for (const { labels, byStatus } of counts.routes()) for (const [status, n] of byStatus) this.inc({ ...labels, status: String(status) }, n);
+  } });
+  const durations = { name: 'tollgate_http_request_duration_seconds', help: 'HTTP request durations by route', type: 'histogram', aggregator: 'sum' } as const;
+  // prom-client's registry formats any metric that answers `get()`; this one reads `counts`.
+  registry.registerMetric({ ...durations, get: async () => ({ ...durations, values: counts.durationValues(durations.name) }), reset() {} } as unknown as Histogram);
+  new Counter({ name: 'tollgate_authentications_total', help: 'Token authentications by outcome and entry point', labelNames: ['outcome', 'via'] as const, registers, collect() {
+    this.reset();
+    for (const [via, outcomes] of counts.authentications) for (const [outcome, n] of outcomes) this.inc({ outcome, via }, n);
+  } });
   const jobRuns = new Counter({ name: 'tollgate_job_runs_total', help: 'Scheduled job runs by job and outcome (skipped: another run held its lock)', labelNames: ['job', 'outcome'] as const, registers });
   const jobDurations = new Histogram({
     name: 'tollgate_job_duration_seconds',
@@ -75,7 +145,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Ser
     this.set({ outbox: 'webhooks' }, depths.webhooks);
   } });
 
-  app.decorate('countAuthentication', (outcome: AuthenticationOutcome, via: 'api' | 'git') => authentications.inc({ outcome, via }));
+  app.decorate('countAuthentication', (outcome: AuthenticationOutcome, via: AuthenticationEntryPoint) => counts.countAuthentication(via, outcome));
   app.decorate('recordJobRun', (job: string, outcome: JobRunOutcome, seconds: number) => {
     jobRuns.inc({ job, outcome });
     if (outcome !== 'skipped') jobDurations.observe({ job }, seconds);
@@ -83,9 +153,7 @@ export const metricsPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Ser
 
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     // The route pattern, never the raw URL: paths carry ids and must not explode the label set.
-    const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    durations.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    counts.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
