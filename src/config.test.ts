@@ -30,11 +30,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
       trustedProxies: [],
       metricsToken: null,
+      registryUrl: null,
+      registryIssuer: 'tollgate',
     });
   });
 
   it('a blank variable counts as unset', () => {
-    const blank = ['PORT', 'HOST', 'TOLLGATE_DATA_DIR', 'TOLLGATE_DATABASE_URL', 'TOLLGATE_EXTERNAL_URL', 'TOLLGATE_SMTP_URL', 'TOLLGATE_SECRET', 'TOLLGATE_INITIAL_ROOT_PASSWORD', 'TOLLGATE_LOG_LEVEL', 'TOLLGATE_TRUSTED_PROXIES'];
+    const blank = ['PORT', 'HOST', 'TOLLGATE_DATA_DIR', 'TOLLGATE_DATABASE_URL', 'TOLLGATE_EXTERNAL_URL', 'TOLLGATE_SMTP_URL', 'TOLLGATE_SECRET', 'TOLLGATE_INITIAL_ROOT_PASSWORD', 'TOLLGATE_LOG_LEVEL', 'TOLLGATE_TRUSTED_PROXIES', 'TOLLGATE_REGISTRY_URL', 'TOLLGATE_REGISTRY_ISSUER'];
     expect(loadConfig(Object.fromEntries(blank.map((name, i) => [name, i % 2 ? '' : '  '])))).toEqual(loadConfig({}));
   });
 
@@ -51,6 +53,8 @@ describe('loadConfig', () => {
       TOLLGATE_LOG_LEVEL: 'warn',
       TOLLGATE_TRUSTED_PROXIES: ' 10.0.0.0/8, 192.0.2.7 ,fd00::/8,::1',
       TOLLGATE_METRICS_TOKEN: 'scrape-me-please-0123',
+      TOLLGATE_REGISTRY_URL: 'https://registry.example.com/',
+      TOLLGATE_REGISTRY_ISSUER: 'tollgate.example.com',
     });
     expect(config).toEqual({
       port: 3000,
@@ -64,6 +68,8 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       trustedProxies: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8', '::1'],
       metricsToken: 'scrape-me-please-0123',
+      registryUrl: 'https://registry.example.com',
+      registryIssuer: 'tollgate.example.com',
     });
     expect(externalHost(config)).toBe('tollgate.example.com');
   });
@@ -121,6 +127,13 @@ describe('loadConfig', () => {
       for (const url of ['ftp://tollgate.example.com', 'https://tollgate.example.com/?a=1', 'https://tollgate.example.com/#top']) {
         expect(refusal({ TOLLGATE_EXTERNAL_URL: url })).toMatch(/^TOLLGATE_EXTERNAL_URL must be an http:\/\/ or https:\/\/ URL/);
       }
+    });
+
+    it('TOLLGATE_REGISTRY_URL that is no http(s) URL; TOLLGATE_REGISTRY_ISSUER with spaces', () => {
+      expect(refusal({ TOLLGATE_REGISTRY_URL: 'registry.example.com' })).toBe(
+        'TOLLGATE_REGISTRY_URL must be an http:// or https:// URL without query string or fragment, got "registry.example.com"',
+      );
+      expect(refusal({ TOLLGATE_REGISTRY_ISSUER: 'my issuer' })).toBe('TOLLGATE_REGISTRY_ISSUER must be up to 255 printable characters without spaces, got "my issuer"');
     });
 
     it('TOLLGATE_SMTP_URL that is no smtp(s) URL, without echoing its credentials', () => {

@@ -25,6 +25,10 @@ export interface Config {
   trustedProxies: string[];
   /** Lets a scraper that is not on loopback read /metrics with `Authorization: Bearer <it>`. */
   metricsToken: string | null;
+  /** The container registry's public URL: set, Tollgate is its token service at /jwt/auth (docs/registry.md). */
+  registryUrl: string | null;
+  /** The `iss` of registry tokens, the registry's `auth: token: issuer`. */
+  registryIssuer: string;
 }
 
 /** A bad setting: its message is one line naming the variable, shown as is by the console. */
@@ -82,6 +86,8 @@ const EnvSchema = Type.Object({
   TOLLGATE_LOG_LEVEL: Type.Unsafe<(typeof LOG_LEVELS)[number]>({ type: 'string', enum: [...LOG_LEVELS], default: 'info' }),
   TOLLGATE_TRUSTED_PROXIES: Type.Optional(Type.String({ format: 'tollgate-proxy-list' })),
   TOLLGATE_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  TOLLGATE_REGISTRY_URL: Type.Optional(Type.String({ format: 'tollgate-external-url' })),
+  TOLLGATE_REGISTRY_ISSUER: Type.String({ pattern: '^[\\x21-\\x7e]{1,255}$', default: 'tollgate' }),
 });
 type Env = Static<typeof EnvSchema>;
 type Variable = keyof Env;
@@ -99,6 +105,8 @@ const EXPECTED: Record<Variable, string> = {
   TOLLGATE_LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
   TOLLGATE_TRUSTED_PROXIES: 'a comma-separated list of IP addresses and CIDR ranges',
   TOLLGATE_METRICS_TOKEN: 'at least 16 characters long',
+  TOLLGATE_REGISTRY_URL: 'an http:// or https:// URL without query string or fragment',
+  TOLLGATE_REGISTRY_ISSUER: 'up to 255 printable characters without spaces',
 };
 
 /** What was given, without secrets: URLs may carry passwords, so only their scheme is shown. */
@@ -171,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.TOLLGATE_LOG_LEVEL,
     trustedProxies: proxyEntries(values.TOLLGATE_TRUSTED_PROXIES ?? ''),
     metricsToken: values.TOLLGATE_METRICS_TOKEN ?? null,
+    registryUrl: values.TOLLGATE_REGISTRY_URL?.replace(/\/+$/, '') ?? null,
+    registryIssuer: values.TOLLGATE_REGISTRY_ISSUER,
   };
 }
 

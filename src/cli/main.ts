@@ -7,6 +7,7 @@ import { createUser, userByUsername } from '../services/users.js';
 import { CliError, isoDateOption, out, scopeList, valueOf, withRuntime } from './common.js';
 import { registerResourceTokenCommands } from './resource-tokens.js';
 import { registerJobCommands } from './jobs.js';
+import { registerRegistryCommands } from './registry.js';
 import { migrateDatabase } from './runtime.js';
 import { serve } from './serve.js';
 
@@ -102,6 +103,7 @@ export function buildProgram(): Command {
   registerJobCommands(program);
   registerResourceTokenCommands(program, 'group');
   registerResourceTokenCommands(program, 'project');
+  registerRegistryCommands(program);
   return program;
 }
 

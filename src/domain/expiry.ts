@@ -17,7 +17,7 @@ export function daysBetween(from: string, to: string): number {
 }
 
 /** The instant a token expiring on `date` stops working. */
-function expiresAtMidnightUtc(date: string): Date {
+export function expiresAtMidnightUtc(date: string): Date {
   return new Date(`${date}T00:00:00.000Z`);
 }
 

@@ -15,6 +15,7 @@ const RESERVED_TOP_LEVEL_PATHS = new Set([
   'groups',
   'health_check',
   'help',
+  'jwt',
   'login',
   'metrics',
   'oauth',

@@ -20,6 +20,8 @@ export interface InstanceSettings {
   git_auth_ban_find_time_seconds: number;
   git_auth_ban_duration_seconds: number;
   allow_local_requests_from_web_hooks_and_services: boolean;
+  /** Minutes a container registry token is valid (GitLab's own setting, default 5; INTEGRATIONS.md §4). */
+  container_registry_token_expire_delay: number;
 }
 
 export const DEFAULT_SETTINGS: InstanceSettings = {
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   git_auth_ban_find_time_seconds: 180,
   git_auth_ban_duration_seconds: 3600,
   allow_local_requests_from_web_hooks_and_services: false,
+  container_registry_token_expire_delay: 5,
 };
 
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof InstanceSettings)[];
@@ -65,6 +68,8 @@ export function settingError(key: keyof InstanceSettings, value: unknown): strin
     case 'git_auth_ban_find_time_seconds':
     case 'git_auth_ban_duration_seconds':
       return intIn(1, 31536000) ? null : `${humanize(key)} must be a positive number of seconds`;
+    case 'container_registry_token_expire_delay':
+      return intIn(1, 525600) ? null : 'Container registry token expire delay must be a positive number of minutes';
     default:
       return typeof value === 'boolean' ? null : `${humanize(key)} must be true or false`;
   }

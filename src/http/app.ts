@@ -14,6 +14,9 @@ import { webPlugin } from './plugins/web.js';
 import { redactUrl } from './redaction.js';
 import { healthRoutes } from './routes/health.js';
 import { gitRoutes } from './git/routes.js';
+import { registryAuthRoutes } from './routes/registry-auth.js';
+import { forwardAuthRoutes } from './routes/forward-auth.js';
+import { introspectionRoutes } from './routes/introspection.js';
 import { metadataRoutes } from './routes/metadata.js';
 import { userRoutes } from './routes/users.js';
 import { personalAccessTokenRoutes } from './routes/personal-access-tokens.js';
@@ -111,6 +114,9 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
 
   await app.register(healthRoutes, { ctx });
   await app.register(gitRoutes, { ctx });
+  await app.register(registryAuthRoutes, { ctx });
+  await app.register(forwardAuthRoutes, { ctx });
+  await app.register(introspectionRoutes, { ctx });
   await app.register(
     async (api) => {
       apiConventions(api);

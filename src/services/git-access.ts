@@ -1,10 +1,10 @@
 import { decideGitAccess, GIT_MESSAGES, operationOf, type GitService } from '../domain/git-access.js';
 import { gitLookupFor } from '../store/repositories/projects.js';
 import type { UserRow } from '../store/schema.js';
-import { authenticateToken, type Authentication } from './authenticate.js';
+import type { Authentication } from './authenticate.js';
 import type { TokenAuthenticatedCaller } from './caller.js';
 import type { ServiceContext } from './context.js';
-import { clearGitAuthFailures, ipAuthState, recordGitAuthFailure } from './git-auth-ban.js';
+import { authenticateBehindIpBan } from './git-auth-ban.js';
 import { repositoryExists, repositoryPath, repositoryRelativePath } from './repositories.js';
 
 /** What the Authorization header held. */
@@ -51,29 +51,30 @@ const refuse = (status: 401 | 403 | 404, message: string, authentication?: Authe
 });
 const challenge = (authentication?: Authentication['kind']) => refuse(401, GIT_MESSAGES.accessDenied, authentication);
 
-type GitAuthentication = { kind: 'anonymous' } | { kind: 'caller'; caller: TokenAuthenticatedCaller } | { kind: 'refused'; refusal: GitRefusal };
+export type GitAuthentication = { kind: 'anonymous' } | { kind: 'caller'; caller: TokenAuthenticatedCaller } | { kind: 'refused'; refusal: GitRefusal };
 
 /**
  * Authenticates the Basic credentials (tokens only: personal and group access tokens alike, with
- * the API's expiry and revocation rules), counting failures towards the IP ban.
+ * the API's expiry and revocation rules), counting failures towards the IP ban. The container
+ * registry's token endpoint authenticates the same way (GitLab's find_for_git_client, INTEGRATIONS.md §2).
  */
-async function authenticateGitCaller(ctx: ServiceContext, request: GitRequest): Promise<GitAuthentication> {
+export async function authenticateGitCaller(ctx: ServiceContext, request: Pick<GitRequest, 'credentials' | 'ip' | 'path'>): Promise<GitAuthentication> {
   const { credentials, ip } = request;
   if (credentials.kind === 'none') return { kind: 'anonymous' };
   if (credentials.kind === 'unsupported') return { kind: 'refused', refusal: challenge() };
   // GitLab checks the ban only where credentials are checked: anonymous pulls of public projects still work.
-  const ipState = await ipAuthState(ctx, ip);
-  if (ipState.banned) return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.ipBanned) };
-  const failed = async (authentication?: Authentication['kind']): Promise<GitAuthentication> => {
-    await recordGitAuthFailure(ctx, ip, ipState.policy);
-    return { kind: 'refused', refusal: challenge(authentication) };
-  };
-  if (credentials.kind === 'malformed' || credentials.username.trim() === '' || credentials.password === '') return failed();
-  const outcome = await authenticateToken(ctx, credentials.password, { path: request.path, ip });
-  if (outcome.kind === 'blocked') return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.accountBlocked, outcome.kind) };
-  if (outcome.kind !== 'ok') return failed(outcome.kind);
-  if (ipState.hasFailures) await clearGitAuthFailures(ctx, ip);
-  return { kind: 'caller', caller: outcome.caller };
+  const usable = credentials.kind === 'basic' && credentials.username.trim() !== '' && credentials.password !== '';
+  const result = await authenticateBehindIpBan(ctx, usable ? credentials.password : null, { path: request.path, ip });
+  switch (result.kind) {
+    case 'ok':
+      return { kind: 'caller', caller: result.caller };
+    case 'banned':
+      return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.ipBanned) };
+    case 'blocked':
+      return { kind: 'refused', refusal: refuse(403, GIT_MESSAGES.accountBlocked, 'blocked') };
+    case 'failed':
+      return { kind: 'refused', refusal: challenge(result.authentication) };
+  }
 }
 
 /** Who may pull or push this repository (§3.5): the decision, or GitLab's refusal. */

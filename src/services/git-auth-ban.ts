@@ -8,6 +8,8 @@ import {
   insertGitAuthFailure,
   upsertGitAuthBan,
 } from '../store/repositories/git-auth-failures.js';
+import { authenticateToken, type AuthenticationRequest } from './authenticate.js';
+import type { TokenAuthenticatedCaller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { getSettings } from './settings.js';
 
@@ -59,4 +61,32 @@ export async function recordGitAuthFailure(ctx: ServiceContext, ip: string, poli
  */
 export async function clearGitAuthFailures(ctx: ServiceContext, ip: string): Promise<void> {
   await deleteGitAuthFailuresOf(ctx.database.db, ip);
+}
+
+export type IpGuardedAuthentication =
+  | { kind: 'ok'; caller: TokenAuthenticatedCaller }
+  | { kind: 'banned' }
+  | { kind: 'blocked' }
+  /** `authentication`: how the token's authentication ended, when a token could be looked up. */
+  | { kind: 'failed'; authentication?: 'unknown' | 'expired' | 'revoked' };
+
+/**
+ * A token presented outside the API's headers (Git's Basic password, the registry's, forward
+ * auth's): authenticated by the one authentication service, behind the IP ban — a banned IP is
+ * refused before any lookup, a failure counts towards the ban, a success clears the count.
+ * `presented` null: credentials that cannot hold a token (a Basic header without a password).
+ */
+export async function authenticateBehindIpBan(ctx: ServiceContext, presented: string | null, request: AuthenticationRequest & { ip: string }): Promise<IpGuardedAuthentication> {
+  const ipState = await ipAuthState(ctx, request.ip);
+  if (ipState.banned) return { kind: 'banned' };
+  const failed = async (authentication?: 'unknown' | 'expired' | 'revoked'): Promise<IpGuardedAuthentication> => {
+    await recordGitAuthFailure(ctx, request.ip, ipState.policy);
+    return authentication ? { kind: 'failed', authentication } : { kind: 'failed' };
+  };
+  if (presented === null) return failed();
+  const outcome = await authenticateToken(ctx, presented, request);
+  if (outcome.kind === 'blocked') return { kind: 'blocked' };
+  if (outcome.kind !== 'ok') return failed(outcome.kind);
+  if (ipState.hasFailures) await clearGitAuthFailures(ctx, request.ip);
+  return { kind: 'ok', caller: outcome.caller };
 }

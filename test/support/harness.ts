@@ -41,6 +41,8 @@ function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     trustedProxies: [],
     metricsToken: null,
+    registryUrl: null,
+    registryIssuer: 'tollgate',
     ...overrides,
   };
 }

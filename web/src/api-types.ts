@@ -9,6 +9,155 @@
  */
 
 export interface paths {
+    "/jwt/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Container registry token (docker login, docker pull and push; skopeo)
+         * @description GitLab's JWT auth for a docker distribution registry: HTTP Basic with any non-blank username and a personal, group or project access token as the password, or no credentials for public images. Pull needs read_registry, read_api or api and Reporter (or a public project, or an internal one); push needs write_registry or api, Developer, and pull; delete and * need api and Maintainer.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /**
+                     * @description The registry asking: container_registry
+                     * @example container_registry
+                     */
+                    service?: string;
+                    /**
+                     * @description What the client wants, `repository:<project full path>[/<image>]:<actions>` (pull, push, delete, *) or `registry:catalog:*`; repeatable, and each may hold several separated by spaces
+                     * @example [
+                     *       "repository:my-group/my-project:pull,push"
+                     *     ]
+                     */
+                    scope?: string[];
+                    /** @description The client's username; accepted and not used */
+                    account?: string;
+                    /** @description Accepted and not used */
+                    client_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A token granting what the caller may do to the images asked for; what is not granted is left out of its `access` claim */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The JWT (RS256) for `Authorization: Bearer` at the registry */
+                            token: string;
+                            /** @description The same JWT (Docker token spec: both may appear) */
+                            access_token: string;
+                            /** @description Seconds the token is valid (the container_registry_token_expire_delay setting, default 300) */
+                            expires_in: number;
+                            /**
+                             * Format: date-time
+                             * @description When it was issued (RFC 3339, UTC)
+                             */
+                            issued_at: string;
+                        };
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description An unknown, expired, revoked or rotated-away token (counted towards the Git IP ban) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "errors": [
+                         *         {
+                         *           "code": "UNAUTHORIZED",
+                         *           "message": "HTTP Basic: Access denied. Use any non-blank username and a personal or group access token as the password. If a token was provided, it was either incorrect, expired, or revoked."
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description The token has no registry scope, an anonymous caller was granted nothing, a blocked account, or a banned IP address */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "errors": [
+                         *         {
+                         *           "code": "DENIED",
+                         *           "message": "access forbidden"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description No TOLLGATE_REGISTRY_URL; or, with an empty body, a service other than container_registry */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "errors": [
+                         *         {
+                         *           "code": "UNAVAILABLE",
+                         *           "message": "registry not enabled"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            errors: {
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v4/version": {
         parameters: {
             query?: never;
@@ -3470,6 +3619,8 @@ export interface paths {
                         git_auth_ban_find_time_seconds?: number;
                         git_auth_ban_duration_seconds?: number;
                         allow_local_requests_from_web_hooks_and_services?: boolean;
+                        /** @description Minutes a container registry token is valid (default 5) */
+                        container_registry_token_expire_delay?: number;
                     };
                 };
             };
@@ -6796,6 +6947,8 @@ export interface components {
             git_auth_ban_duration_seconds: number;
             /** @description Webhooks may call local and private network addresses */
             allow_local_requests_from_web_hooks_and_services: boolean;
+            /** @description Minutes a container registry token is valid (default 5) */
+            container_registry_token_expire_delay: number;
         } & {
             [key: string]: unknown;
         };

@@ -37,21 +37,24 @@ function authenticationError(outcome: Exclude<Authentication, { kind: 'ok' }>): 
     case 'blocked':
       return httpFailure('account_blocked');
     case 'expired':
-    case 'revoked': {
-      // RFC 6750's body and challenge, as GitLab answers; the code is the catalogue's.
-      const refused = failure(outcome.kind === 'expired' ? 'token_expired' : 'token_revoked').error;
-      const description = refused.message!;
-      return new HttpError(
-        401,
-        { error: 'invalid_token', error_description: description },
-        { 'www-authenticate': `Bearer realm="The API", error="invalid_token", error_description="${description}"` },
-        refused,
-      );
-    }
+    case 'revoked':
+      return invalidTokenError(outcome.kind);
   }
 }
 
-function insufficientScope(allowed: readonly string[]): HttpError {
+/**
+ * RFC 6750's body for an expired or revoked token, as GitLab answers it, with its challenge;
+ * `challenge` replaces the API's WWW-Authenticate line (forward auth has its own realm).
+ */
+export function invalidTokenError(kind: 'expired' | 'revoked', challenge?: string): HttpError {
+  const refused = failure(kind === 'expired' ? 'token_expired' : 'token_revoked').error;
+  const description = refused.message!;
+  const wwwAuthenticate = challenge ?? `Bearer realm="The API", error="invalid_token", error_description="${description}"`;
+  return new HttpError(401, { error: 'invalid_token', error_description: description }, { 'www-authenticate': wwwAuthenticate }, refused);
+}
+
+/** A token without any of the scopes a route accepts (RFC 6750's insufficient_scope, as GitLab answers). */
+export function insufficientScope(allowed: readonly string[]): HttpError {
   const refused = failure('insufficient_scope').error;
   return new HttpError(403, { error: 'insufficient_scope', error_description: refused.message!, scope: allowed.join(' ') }, {}, refused);
 }

@@ -20,6 +20,7 @@ export const ApplicationSettingsJson = Entity(
       git_auth_ban_find_time_seconds: Type.Integer({ description: 'The window, in seconds, in which those failures count' }),
       git_auth_ban_duration_seconds: Type.Integer({ description: 'How long a ban lasts, in seconds' }),
       allow_local_requests_from_web_hooks_and_services: Type.Boolean({ description: 'Webhooks may call local and private network addresses' }),
+      container_registry_token_expire_delay: Type.Integer({ description: 'Minutes a container registry token is valid (default 5)' }),
     },
     {
       $id: 'ApplicationSettings',
