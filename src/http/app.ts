@@ -37,12 +37,16 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** Form bodies as GitLab reads them: `scopes[]=api&scopes[]=read_api` is a list. */
+/**
+ * Form bodies as GitLab reads them: `scopes[]=api&scopes[]=read_api` is a list. The object has no
+ * prototype, so a key such as `__proto__` or `constructor` is a plain parameter (validation then
+ * refuses or drops it) and never reaches Object.prototype.
+ */
 function parseForm(body: string): Record<string, unknown> {
-  const result: Record<string, unknown> = {};
+  const result: Record<string, unknown> = Object.create(null);
   for (const [rawKey, value] of new URLSearchParams(body)) {
     const key = rawKey.endsWith('[]') ? rawKey.slice(0, -2) : rawKey;
-    if (rawKey.endsWith('[]') || key in result) {
+    if (rawKey.endsWith('[]') || Object.hasOwn(result, key)) {
       const existing = result[key];
       result[key] = Array.isArray(existing) ? [...existing, value] : existing === undefined ? [value] : [existing, value];
     } else {
@@ -93,17 +97,15 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
     done(null, payload);
   });
-  // An empty body with a JSON content type is an empty set of parameters, as in GitLab.
+  // An empty body with a JSON content type is an empty set of parameters, as in GitLab; anything
+  // else goes to Fastify's own parser, which refuses `__proto__` and `constructor.prototype` keys
+  // (prototype poisoning) with a 400.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      const error = Object.assign(new Error('The request body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
-      done(error, undefined);
-    }
+    parseJson(request, text, done);
   });
   await app.register(formbody, { parser: parseForm });
   await app.register(requestLogPlugin);
