@@ -91,6 +91,8 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
   // Hooks on every request take a callback rather than being async: no promise per request.
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    // No answer is to be sniffed into something else (a JSON error rendered as HTML, say).
+    reply.header('x-content-type-options', 'nosniff');
     // python-gitlab reads a body as JSON only when the type is exactly `application/json`, as
     // GitLab sends it; Fastify would add `; charset=utf-8`.
     const type = reply.getHeader('content-type');
