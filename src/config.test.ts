@@ -32,11 +32,12 @@ describe('loadConfig', () => {
       metricsToken: null,
       registryUrl: null,
       registryIssuer: 'tollgate',
+      shutdownTimeoutSeconds: 30,
     });
   });
 
   it('a blank variable counts as unset', () => {
-    const blank = ['PORT', 'HOST', 'TOLLGATE_DATA_DIR', 'TOLLGATE_DATABASE_URL', 'TOLLGATE_EXTERNAL_URL', 'TOLLGATE_SMTP_URL', 'TOLLGATE_SECRET', 'TOLLGATE_INITIAL_ROOT_PASSWORD', 'TOLLGATE_LOG_LEVEL', 'TOLLGATE_TRUSTED_PROXIES', 'TOLLGATE_REGISTRY_URL', 'TOLLGATE_REGISTRY_ISSUER'];
+    const blank = ['PORT', 'HOST', 'TOLLGATE_DATA_DIR', 'TOLLGATE_DATABASE_URL', 'TOLLGATE_EXTERNAL_URL', 'TOLLGATE_SMTP_URL', 'TOLLGATE_SECRET', 'TOLLGATE_INITIAL_ROOT_PASSWORD', 'TOLLGATE_LOG_LEVEL', 'TOLLGATE_TRUSTED_PROXIES', 'TOLLGATE_REGISTRY_URL', 'TOLLGATE_REGISTRY_ISSUER', 'TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS'];
     expect(loadConfig(Object.fromEntries(blank.map((name, i) => [name, i % 2 ? '' : '  '])))).toEqual(loadConfig({}));
   });
 
@@ -55,6 +56,7 @@ describe('loadConfig', () => {
       TOLLGATE_METRICS_TOKEN: 'scrape-me-please-0123',
       TOLLGATE_REGISTRY_URL: 'https://registry.example.com/',
       TOLLGATE_REGISTRY_ISSUER: 'tollgate.example.com',
+      TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS: '5',
     });
     expect(config).toEqual({
       port: 3000,
@@ -70,6 +72,7 @@ describe('loadConfig', () => {
       metricsToken: 'scrape-me-please-0123',
       registryUrl: 'https://registry.example.com',
       registryIssuer: 'tollgate.example.com',
+      shutdownTimeoutSeconds: 5,
     });
     expect(externalHost(config)).toBe('tollgate.example.com');
   });

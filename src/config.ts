@@ -29,6 +29,8 @@ export interface Config {
   registryUrl: string | null;
   /** The `iss` of registry tokens, the registry's `auth: token: issuer`. */
   registryIssuer: string;
+  /** How long a stopping server waits for requests in flight (a long `git push`) before it exits anyway. */
+  shutdownTimeoutSeconds: number;
 }
 
 /** A bad setting: its message is one line naming the variable, shown as is by the console. */
@@ -88,6 +90,7 @@ const EnvSchema = Type.Object({
   TOLLGATE_METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   TOLLGATE_REGISTRY_URL: Type.Optional(Type.String({ format: 'tollgate-external-url' })),
   TOLLGATE_REGISTRY_ISSUER: Type.String({ pattern: '^[\\x21-\\x7e]{1,255}$', default: 'tollgate' }),
+  TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
 });
 type Env = Static<typeof EnvSchema>;
 type Variable = keyof Env;
@@ -107,6 +110,7 @@ const EXPECTED: Record<Variable, string> = {
   TOLLGATE_METRICS_TOKEN: 'at least 16 characters long',
   TOLLGATE_REGISTRY_URL: 'an http:// or https:// URL without query string or fragment',
   TOLLGATE_REGISTRY_ISSUER: 'up to 255 printable characters without spaces',
+  TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS: 'a number of seconds from 1 to 3600',
 };
 
 /** What was given, without secrets: URLs may carry passwords, so only their scheme is shown. */
@@ -181,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: values.TOLLGATE_METRICS_TOKEN ?? null,
     registryUrl: values.TOLLGATE_REGISTRY_URL?.replace(/\/+$/, '') ?? null,
     registryIssuer: values.TOLLGATE_REGISTRY_ISSUER,
+    shutdownTimeoutSeconds: values.TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS,
   };
 }
 

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../config.js';
 import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
@@ -57,8 +58,6 @@ async function serveHttp(config: Config, { runJobs }: { runJobs: boolean }): Pro
     // A worker's channel to the primary would keep it alive.
     cluster.worker?.disconnect();
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -67,6 +66,24 @@ async function serveHttp(config: Config, { runJobs }: { runJobs: boolean }): Pro
     await runtime.close();
     throw error;
   }
+  // A worker leaves SIGINT to the primary: a terminal's Ctrl-C reaches the whole process group,
+  // and the primary then stops each worker with SIGTERM (a second signal would end it at once).
+  if (cluster.isWorker) process.on('SIGINT', () => {});
+  // SIGTERM, SIGINT, and errors nothing caught: stop as gracefully as the requests in flight allow,
+  // but exit after the shutdown timeout even if one hangs (a stalled `git push`), and at once on a
+  // second signal.
+  closeWithGrace(
+    {
+      delay: config.shutdownTimeoutSeconds * 1000,
+      skip: cluster.isWorker ? ['SIGINT'] : [],
+      logger: { error: (message: unknown) => app.log.error(message) },
+      onTimeout: (delay: number) => app.log.error({ timeoutMs: delay }, 'requests still in flight at the shutdown timeout; exiting'),
+    },
+    async ({ signal, err }) => {
+      if (err) app.log.fatal({ err }, 'uncaught error; shutting down');
+      await stop(signal ?? (err ? 'uncaught error' : 'exit'));
+    },
+  );
   if (runJobs) scheduler = startScheduler(runtime.ctx, app.log, {}, (job, outcome, seconds) => app.recordJobRun(job, outcome, seconds));
 }
 

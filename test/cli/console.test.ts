@@ -217,6 +217,21 @@ describe.each(TEST_DIALECTS)('the tollgate console, built, as a child process (%
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.stdout()).toContain('"msg":"shutting down"');
   });
+
+  it('SIGTERM with a request that never completes: the server exits after TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS, with code 1 and the reason', async () => {
+    const server = await startServe({ ...instance.env, TOLLGATE_LOG_LEVEL: 'debug', TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    // A body announced and never sent: a stalled client, like a `git push` that hangs.
+    const socket = connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write('POST /api/v4/groups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na');
+    await until(() => server.stdout().split('\n').some((line) => line.includes('"msg":"request received"') && line.includes('"path":"/api/v4/groups"')));
+    const signalled = Date.now();
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    expect(server.stdout()).toContain('requests still in flight at the shutdown timeout; exiting');
+    socket.destroy();
+  });
 });
 
 describe('the configuration, checked before anything starts', () => {

@@ -43,6 +43,7 @@ function testConfig(overrides: Partial<Config> = {}): Config {
     metricsToken: null,
     registryUrl: null,
     registryIssuer: 'tollgate',
+    shutdownTimeoutSeconds: 30,
     ...overrides,
   };
 }
