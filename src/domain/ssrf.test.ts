@@ -22,7 +22,18 @@ describe('SSRF guard (GitLab UrlBlocker)', () => {
     ['224.0.0.1', 'reserved'],
     ['255.255.255.255', 'reserved'],
     ['ff02::1', 'reserved'],
+    // Issue 14: what the hand-kept list missed.
+    ['2002:7f00:1::', 'localhost'],
+    ['2002:a00:1::1', 'local_network'],
+    ['64:ff9b::7f00:1', 'localhost'],
+    ['::7f00:1', 'localhost'],
+    ['2001:0::1', 'reserved'],
+    ['198.18.0.1', 'reserved'],
+    ['198.19.255.254', 'reserved'],
+    ['192.0.0.8', 'reserved'],
+    ['fec0::1', 'local_network'],
     ['93.184.216.34', null],
+    ['2002:5db8:d822::1', null],
     ['172.32.0.1', null],
     ['2606:4700::1111', null],
   ])('%s is %s', (address, reason) => {

@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Server-side request forgery guard for webhook URLs (GitLab's UrlBlocker): only http(s), and no
@@ -19,52 +20,43 @@ export const BLOCK_MESSAGES: Record<BlockReason, string> = {
   reserved: 'Requests to broadcast, multicast or reserved addresses are not allowed',
 };
 
-function blockList(v4: string[], v6: string[]): BlockList {
-  const list = new BlockList();
-  for (const cidr of v4) {
-    const [net, prefix] = cidr.split('/');
-    list.addSubnet(net!, Number(prefix), 'ipv4');
-  }
-  for (const cidr of v6) {
-    const [net, prefix] = cidr.split('/');
-    list.addSubnet(net!, Number(prefix), 'ipv6');
-  }
-  return list;
-}
+/** Why each of ipaddr.js's special ranges is refused; every other one but `unicast` is reserved. */
+const RANGE_REASONS: Partial<Record<string, BlockReason>> = {
+  loopback: 'localhost',
+  unspecified: 'localhost',
+  private: 'local_network',
+  uniqueLocal: 'local_network',
+  carrierGradeNat: 'local_network',
+  deprecatedSiteLocal: 'local_network',
+  linkLocal: 'link_local',
+};
 
-const LOOPBACK = blockList(['127.0.0.0/8', '0.0.0.0/8'], ['::1/128', '::/128']);
-const LOCAL_NETWORK = blockList(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'], ['fc00::/7']);
-const LINK_LOCAL = blockList(['169.254.0.0/16'], ['fe80::/10']);
-const RESERVED = blockList(['224.0.0.0/4', '240.0.0.0/4'], ['ff00::/8']);
+const NAT64 = ipaddr.parseCIDR('64:ff9b::/96');
 
-/** An IPv4 address carried inside an IPv6 one (mapped, compatible or NAT64), else null. */
-function embeddedIpv4(ipv6: string): string | null {
-  const lower = ipv6.toLowerCase();
-  const match = /^(?:::ffff:|::|64:ff9b::)(.+)$/.exec(lower);
-  if (!match) return null;
-  const rest = match[1]!;
-  if (isIP(rest) === 4) return rest;
-  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(rest);
-  if (!hex) return null;
-  const high = parseInt(hex[1]!, 16);
-  const low = parseInt(hex[2]!, 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
-}
-
-/** Why an IP address must not be requested, or null when it is a public address. */
-export function classifyAddress(address: string): BlockReason | null {
-  const family = isIP(address);
-  if (family === 0) return 'invalid';
-  if (family === 6) {
-    const v4 = embeddedIpv4(address);
-    if (v4) return classifyAddress(v4);
-  }
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (LOOPBACK.check(address, type)) return 'localhost';
-  if (LOCAL_NETWORK.check(address, type)) return 'local_network';
-  if (LINK_LOCAL.check(address, type)) return 'link_local';
-  if (RESERVED.check(address, type)) return 'reserved';
+/**
+ * The IPv4 address an IPv6 one carries and would reach: mapped and translated (`::ffff:…`),
+ * NAT64 (`64:ff9b::/96`), 6to4 (`2002:<v4>::/48`) and the deprecated IPv4-compatible `::<v4>`.
+ */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const bytes = address.toByteArray();
+  const range = address.range();
+  if (range === 'ipv4Mapped' || range === 'rfc6145' || address.match(NAT64)) return new ipaddr.IPv4(bytes.slice(12));
+  if (range === '6to4') return new ipaddr.IPv4(bytes.slice(2, 6));
+  if (range !== 'loopback' && range !== 'unspecified' && bytes.slice(0, 12).every((byte) => byte === 0)) return new ipaddr.IPv4(bytes.slice(12));
   return null;
+}
+
+/**
+ * Why an IP address must not be requested, or null when it is a public address. The ranges are
+ * ipaddr.js's (IANA's special-purpose registries), not a hand-kept list: a tunnel (Teredo), a
+ * benchmarking network (198.18.0.0/15) or IETF's 192.0.0.0/24 is reserved like multicast is.
+ */
+export function classifyAddress(address: string): BlockReason | null {
+  if (isIP(address) === 0) return 'invalid';
+  const parsed = ipaddr.parse(address);
+  const target = parsed.kind() === 'ipv6' ? (embeddedIpv4(parsed as ipaddr.IPv6) ?? parsed) : parsed;
+  const range = target.range();
+  return range === 'unicast' ? null : (RANGE_REASONS[range] ?? 'reserved');
 }
 
 /** What allowing local requests lifts: everything but malformed URLs and reserved addresses. */
