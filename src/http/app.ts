@@ -11,6 +11,7 @@ import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { requestLogPlugin } from './plugins/request-log.js';
 import { webPlugin } from './plugins/web.js';
+import { finiteNumbersOnly } from './finite-numbers.js';
 import { redactUrl } from './redaction.js';
 import { healthRoutes } from './routes/health.js';
 import { gitRoutes } from './git/routes.js';
@@ -86,6 +87,7 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     routerOptions: { maxParamLength: 1024 },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: finiteNumbersOnly() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Hooks on every request take a callback rather than being async: no promise per request.
