@@ -6,6 +6,8 @@
 //   P2 GET /groups/:id/access_tokens (default page, ?search=, ?state=active): p99
 //   P3 POST /groups/:id/access_tokens: creates per second
 //   P4 ready time (spawn to /-/readiness 200), RSS idle and under P1 load
+// Beside P1, its floor (bench/floor-server.mjs): a Fastify app that answers the same JSON with the
+// same info log line and nothing else, the most any Fastify app could reach on this route.
 // The ratios are printed only if, in this run, wrk drove a canned-response server (the cheapest
 // HTTP a Node process can answer) at least twice as fast as the bare route: then the bare route and
 // every slower one measure the server, not the generator. Rounds
@@ -38,7 +40,7 @@ function envInt(name: string, fallback: number, minimum = 1): number {
 
 type DatabaseKind = 'sqlite' | 'postgres';
 type LogLevel = 'info' | 'warn';
-type Part = 'ceiling' | 'hello' | 'P1' | 'P2' | 'P3';
+type Part = 'ceiling' | 'hello' | 'floor' | 'P1' | 'P2' | 'P3';
 
 const CONNECTIONS = 50;
 /**
@@ -190,11 +192,19 @@ function listCheck(wanted: (rows: unknown[]) => boolean) {
   };
 }
 
-function targetsFor(instances: Instance[], helloUrl: string, ceilingUrl: string): Target[] {
+function targetsFor(instances: Instance[], helloUrl: string, ceilingUrl: string, floorUrl: string): Target[] {
   const target = (t: Omit<Target, 'rounds' | 'failure' | 'method'> & { method?: 'GET' | 'POST' }): Target => ({ method: 'GET', ...t, rounds: [], failure: null });
   const targets: Target[] = [
     target({ part: 'hello', slot: null, label: 'hello: bare Fastify route', url: `${helloUrl}/api/v4/version`, headers: {}, check: (s, b) => expectStatus(s, b, 200) }),
     target({ part: 'ceiling', slot: null, label: 'generator ceiling: canned answers', url: `${ceilingUrl}/api/v4/version`, headers: {}, check: (s, b) => expectStatus(s, b, 200) }),
+    target({
+      part: 'floor',
+      slot: ['floor', 'none', 'info'],
+      label: 'floor under P1: Fastify + info log + schema, no checks',
+      url: `${floorUrl}/api/v4/personal_access_tokens/self`,
+      headers: { 'PRIVATE-TOKEN': 'glpat-floor' },
+      check: (s, b) => expectStatus(s, b, 200),
+    }),
   ];
   for (const instance of instances) {
     const { database, logLevel, seeded } = instance;
@@ -334,9 +344,10 @@ const references: ServerProcess[] = [];
 try {
   const ceilingUrl = await startReference('canned answers', 'canned-server');
   const helloUrl = await startReference('bare Fastify', 'bare-server');
+  const floorUrl = await startReference('the floor under P1', 'floor-server');
   for (const database of settings.databases) for (const logLevel of LOG_LEVELS) instances.push(await startInstance(database, logLevel));
 
-  const targets = targetsFor(instances, helloUrl, ceilingUrl);
+  const targets = targetsFor(instances, helloUrl, ceilingUrl, floorUrl);
   for (const target of targets) await checkAnswer(target);
   const live = targets.filter((t) => t.failure === null);
   console.log(`\nwarm-up: ${settings.warmupS} s per target`);
@@ -358,8 +369,8 @@ try {
   const headroom = ceiling.reqPerSec / hello.reqPerSec;
   const generatorValid = headroom >= GENERATOR_HEADROOM;
   const ratio = (s: Summary | null) => (s && generatorValid ? round2(s.reqPerSec / hello.reqPerSec) : null);
-  // The hot path compares with the hello rate; a list (one client) or a create (four inserts) does not.
-  const comparable = (t: Target) => t.part === 'P1';
+  // The hot path (and its floor) compares with the hello rate; a list (one client) or a create (four inserts) does not.
+  const comparable = (t: Target) => t.part === 'P1' || t.part === 'floor';
 
   const ms = (n: number) => `${n < 10 ? n.toFixed(2) : n.toFixed(1)} ms`;
   const rows = targets.map((t) => {
@@ -435,7 +446,7 @@ try {
   const results = {
     generatedAt: new Date().toISOString(),
     ...gitCommit(),
-    parts: onlyHotPath ? ['hello', 'P1', 'P4'] : ['hello', 'P1', 'P2', 'P3', 'P4'],
+    parts: onlyHotPath ? ['hello', 'floor', 'P1', 'P4'] : ['hello', 'floor', 'P1', 'P2', 'P3', 'P4'],
     machine: await machine(),
     method: {
       server: '`node bin/tollgate.js serve`, default settings; TOLLGATE_LOG_LEVEL unset (info) or warn; stdout to /dev/null',
