@@ -49,6 +49,9 @@ export async function asConsole<T>(work: (ctx: ServiceContext, caller: Caller) =
 
 export const scopeList = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
 
+/** `--allowed-cidrs 10.0.0.0/8,::1` (Tollgate's own, issue 13): the entries are checked by the service, as the API's are. */
+export const ALLOWED_CIDRS_OPTION = ['--allowed-cidrs <a,b>', 'comma-separated networks (CIDRs or addresses) the token may be used from (default: anywhere)'] as const;
+
 export function isoDateOption(value: string): string {
   const date = parseIsoDate(value);
   if (!date) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');

@@ -4,7 +4,7 @@ import { isSettingKey, parseSettingText, SETTING_KEYS } from '../domain/settings
 import { createPersonalAccessToken } from '../services/personal-access-tokens.js';
 import { instanceSettings, updateSettings } from '../services/settings.js';
 import { createUser, userByUsername } from '../services/users.js';
-import { CliError, isoDateOption, out, scopeList, valueOf, withRuntime } from './common.js';
+import { ALLOWED_CIDRS_OPTION, CliError, isoDateOption, out, scopeList, valueOf, withRuntime } from './common.js';
 import { registerResourceTokenCommands } from './resource-tokens.js';
 import { registerJobCommands } from './jobs.js';
 import { registerRegistryCommands } from './registry.js';
@@ -63,12 +63,20 @@ export function buildProgram(): Command {
     .requiredOption('--scopes <a,b>', 'comma-separated scopes', scopeList)
     .option('--expires-at <YYYY-MM-DD>', 'expiry date (default: the maximum lifetime)', isoDateOption)
     .option('--description <text>')
-    .action(async (options: { user: string; name: string; scopes: string[]; expiresAt?: string; description?: string }) =>
+    .option(...ALLOWED_CIDRS_OPTION, scopeList)
+    .action(async (options: { user: string; name: string; scopes: string[]; expiresAt?: string; description?: string; allowedCidrs?: string[] }) =>
       withRuntime(async ({ ctx }) => {
         const user = await userByUsername(ctx, options.user);
         if (!user) throw new CliError(`no user named "${options.user}"`);
         const issued = valueOf(
-          await createPersonalAccessToken(ctx, { userId: user.id, name: options.name, scopes: options.scopes, expiresAt: options.expiresAt, description: options.description }),
+          await createPersonalAccessToken(ctx, {
+            userId: user.id,
+            name: options.name,
+            scopes: options.scopes,
+            expiresAt: options.expiresAt,
+            description: options.description,
+            allowedCidrs: options.allowedCidrs,
+          }),
         );
         out(issued.token);
       }),

@@ -9,7 +9,8 @@ import {
   type ResourceAccessToken,
 } from '../services/resource-access-tokens.js';
 import { toResourceAccessTokenJson, type ResourceAccessTokenJson } from '../http/presenters/resource-access-tokens.js';
-import { asConsole, isoDateOption, out, scopeList, valueOf } from './common.js';
+import { parseGracePeriodSeconds } from '../domain/rotation-grace.js';
+import { ALLOWED_CIDRS_OPTION, asConsole, isoDateOption, out, scopeList, valueOf } from './common.js';
 
 /** Tokens fetched per page when the console lists them all (the API's largest page). */
 const LIST_PAGE_SIZE = 100;
@@ -50,7 +51,8 @@ export function registerResourceTokenCommands(program: Command, kind: ResourceKi
     .option('--access-level <N>', `role: ${ASSIGNABLE_ACCESS_LEVELS.join(', ')} (default 40, Maintainer)`, accessLevelOption)
     .option('--expires-at <YYYY-MM-DD>', 'expiry date (default: the maximum lifetime)', isoDateOption)
     .option('--description <text>')
-    .action(async (options: { name: string; scopes: string[]; accessLevel?: number; expiresAt?: string; description?: string }) =>
+    .option(...ALLOWED_CIDRS_OPTION, scopeList)
+    .action(async (options: { name: string; scopes: string[]; accessLevel?: number; expiresAt?: string; description?: string; allowedCidrs?: string[] }) =>
       asConsole(async (ctx, caller) => {
         const issued = valueOf(
           await createResourceAccessToken(ctx, caller, resourceOf(options), {
@@ -59,6 +61,7 @@ export function registerResourceTokenCommands(program: Command, kind: ResourceKi
             accessLevel: options.accessLevel,
             expiresAt: options.expiresAt,
             description: options.description,
+            allowedCidrs: options.allowedCidrs,
           }),
           'api',
         );
@@ -98,9 +101,11 @@ export function registerResourceTokenCommands(program: Command, kind: ResourceKi
     .requiredOption(resourceOption, `the ${kind}`)
     .requiredOption('--token-id <id>', 'the token to rotate')
     .option('--expires-at <YYYY-MM-DD>', 'expiry of the new token (default: one week from today)', isoDateOption)
-    .action(async (options: { tokenId: string; expiresAt?: string }) =>
+    .option('--grace-period-seconds <N>', 'the old token keeps working N seconds, 0–86400 (default 0: revoked at once)')
+    .action(async (options: { tokenId: string; expiresAt?: string; gracePeriodSeconds?: string }) =>
       asConsole(async (ctx, caller) => {
-        const issued = valueOf(await rotateResourceAccessToken(ctx, caller, resourceOf(options), options.tokenId, options.expiresAt), 'api');
+        const grace = valueOf(parseGracePeriodSeconds(options.gracePeriodSeconds), 'api');
+        const issued = valueOf(await rotateResourceAccessToken(ctx, caller, resourceOf(options), options.tokenId, options.expiresAt, grace), 'api');
         out(issued.plaintext);
       }),
     );

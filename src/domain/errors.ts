@@ -12,10 +12,13 @@ export type FailureKind =
   | 'unauthorized' // 401 {"message":"401 Unauthorized[ - <reason>]"}
   | 'forbidden' // 403 {"message":"403 Forbidden[ - <reason>]"}
   | 'not_found' // 404 {"message":"404 <resource> Not Found"}
+  | 'record_not_found' // 404 {"message":"404 Not found"} (GitLab's rescue of ActiveRecord::RecordNotFound)
+  | 'not_found_error' // 404 {"message":{"error":"<reason>"}} (render_api_error! with a hash)
   | 'method_not_allowed' // 405 {"message":"405 Method Not Allowed"}
   | 'conflict' // 409 {"message":"<reason>"}
   | 'unsupported_media_type' // 415 {"message":"415 Unsupported Media Type[ - <reason>]"}
   | 'unprocessable' // 422 {"message":{"<field>":["<reason>"]}}
+  | 'unprocessable_reason' // 422 {"message":"<reason>"} (render_api_error! with a string)
   | 'invalid_record' // 400 {"message":{"<field>":["<reason>"]}} (a model's errors, answered as 400)
   | 'too_many_requests'; // 429 {"message":"429 Too Many Requests - <reason>"}
 
@@ -38,11 +41,14 @@ export const ERRORS = {
   account_blocked: { kind: 'forbidden', message: 'Your account has been blocked.' },
   csrf_token_invalid: { kind: 'forbidden', message: 'CSRF token invalid' },
   sign_in_throttled: { kind: 'too_many_requests' },
+  credentials_revoke_limited: { kind: 'too_many_requests' },
   personal_access_token_required: { kind: 'bad_request', message: 'This endpoint requires token type to be a personal access token' },
   // A token that cannot be used, or lacks the route's scope: RFC 6750 bodies (`invalid_token`,
   // `insufficient_scope`) rather than GitLab's message shape; the messages are their descriptions.
   token_expired: { kind: 'unauthorized', message: 'Token is expired. You can either do re-authorization or token refresh.' },
   token_revoked: { kind: 'unauthorized', message: 'Token was revoked. You have to re-authorize from the user.' },
+  /** Tollgate's own: the token's allowlist (`allowed_cidrs`) does not hold the client's address. */
+  token_ip_refused: { kind: 'unauthorized', message: 'Token is not allowed from this IP address.' },
   insufficient_scope: { kind: 'forbidden', message: 'The request requires higher privileges than provided by the access token.' },
 
   // What was asked for
@@ -56,6 +62,10 @@ export const ERRORS = {
   access_token_not_found: { kind: 'not_found', message: 'group Access Token' },
   /** §10: the same with the project's lower-case resource name. */
   project_access_token_not_found: { kind: 'not_found', message: 'project Access Token' },
+  /** GET /audit_events/:id (GitLab's AuditEventFinder#find raises RecordNotFound). */
+  audit_event_not_found: { kind: 'record_not_found' },
+  /** POST and DELETE /admin/token: a well-formed value that matches no token (lib/api/admin/token.rb). */
+  token_not_identified: { kind: 'not_found_error', message: 'Not found' },
 
   // Input
   invalid_parameter: { kind: 'invalid_parameter' },
@@ -83,12 +93,18 @@ export const ERRORS = {
   token_role_above_creator: { kind: 'bad_request', message: 'Access level of the token contains permissions not held by the creating user', field: 'access_level' },
   token_role_above_rotator: { kind: 'bad_request', message: 'Not eligible to rotate tokens with permissions not held by the user' },
   token_already_revoked: { kind: 'bad_request', message: 'Token already revoked' },
+  /** Tollgate's own: a token inside its rotation overlap window is rotated only once. */
+  token_already_rotated: { kind: 'bad_request', message: 'Token already rotated' },
   token_revocation_not_allowed: { kind: 'bad_request' },
   scopes_unavailable: { kind: 'bad_request', message: 'Scopes can only contain available scopes', field: 'scopes' },
   // Grape's `values:` check on POST /user/personal_access_tokens (k8s_proxy, self_rotate) for a token caller.
   scopes_not_mintable: { kind: 'invalid_parameter', message: 'scopes does not have a valid value', field: 'scopes' },
   expires_at_invalid: { kind: 'bad_request', message: 'expires_at is invalid', field: 'expires_at' },
+  grace_period_invalid: { kind: 'invalid_parameter', message: 'grace_period_seconds does not have a valid value', field: 'grace_period_seconds' },
+  allowed_cidrs_invalid: { kind: 'invalid_parameter', message: 'allowed_cidrs is invalid', field: 'allowed_cidrs' },
   expires_at_too_late: { kind: 'bad_request', field: 'expires_at' },
+  /** /admin/token: a value that is not a Tollgate token (lib/api/admin/token.rb's ArgumentError). */
+  token_type_not_supported: { kind: 'unprocessable_reason', message: 'Token type not supported.' },
 } as const satisfies Record<string, Entry>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -143,6 +159,10 @@ export function gitLabAnswer(failure: Failure): { status: number; body: Record<s
       return { status: 403, body: { message: withReason('403 Forbidden', failure.message) } };
     case 'not_found':
       return { status: 404, body: { message: failure.message ? `404 ${failure.message} Not Found` : '404 Not Found' } };
+    case 'record_not_found':
+      return { status: 404, body: { message: '404 Not found' } };
+    case 'not_found_error':
+      return { status: 404, body: { message: { error: failure.message ?? 'Not found' } } };
     case 'method_not_allowed':
       return { status: 405, body: { message: '405 Method Not Allowed' } };
     case 'conflict':
@@ -156,6 +176,8 @@ export function gitLabAnswer(failure: Failure): { status: number; body: Record<s
       for (const { field, message } of failure.fields ?? []) (byField[field] ??= []).push(message);
       return { status: failure.kind === 'unprocessable' ? 422 : 400, body: { message: byField } };
     }
+    case 'unprocessable_reason':
+      return { status: 422, body: { message: failure.message ?? '422 Unprocessable Entity' } };
     case 'too_many_requests':
       return { status: 429, body: { message: withReason('429 Too Many Requests', failure.message) } };
   }

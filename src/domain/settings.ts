@@ -22,6 +22,8 @@ export interface InstanceSettings {
   allow_local_requests_from_web_hooks_and_services: boolean;
   /** Minutes a container registry token is valid (GitLab's own setting, default 5; INTEGRATIONS.md §4). */
   container_registry_token_expire_delay: number;
+  /** POST /credentials/revoke calls per IP per hour (Tollgate's; GitHub's limit is 60). */
+  credentials_revoke_limit_per_hour: number;
 }
 
 export const DEFAULT_SETTINGS: InstanceSettings = {
@@ -38,6 +40,7 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   git_auth_ban_duration_seconds: 3600,
   allow_local_requests_from_web_hooks_and_services: false,
   container_registry_token_expire_delay: 5,
+  credentials_revoke_limit_per_hour: 60,
 };
 
 export const SETTING_KEYS = Object.keys(DEFAULT_SETTINGS) as (keyof InstanceSettings)[];
@@ -70,6 +73,8 @@ export function settingError(key: keyof InstanceSettings, value: unknown): strin
       return intIn(1, 31536000) ? null : `${humanize(key)} must be a positive number of seconds`;
     case 'container_registry_token_expire_delay':
       return intIn(1, 525600) ? null : 'Container registry token expire delay must be a positive number of minutes';
+    case 'credentials_revoke_limit_per_hour':
+      return intIn(1, 100000) ? null : 'Credentials revoke limit per hour must be a positive integer';
     default:
       return typeof value === 'boolean' ? null : `${humanize(key)} must be true or false`;
   }

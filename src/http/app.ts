@@ -30,7 +30,9 @@ import { resourceAccessTokenRoutes } from './routes/resource-access-tokens.js';
 import { auditEventRoutes } from './routes/audit-events.js';
 import { hookRoutes } from './routes/hooks.js';
 import { adminMailQueueRoutes } from './routes/admin-mail-queue.js';
+import { adminTokenRoutes } from './routes/admin-token.js';
 import { sessionRoutes } from './routes/session.js';
+import { credentialsRevokeRoutes } from './routes/credentials-revoke.js';
 import type { App } from './types.js';
 
 export interface AppOptions {
@@ -141,7 +143,9 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
       await api.register(hookRoutes, { ctx, kind: 'group' });
       await api.register(hookRoutes, { ctx, kind: 'project' });
       await api.register(adminMailQueueRoutes, { ctx });
+      await api.register(adminTokenRoutes, { ctx });
       await api.register(sessionRoutes, { ctx });
+      await api.register(credentialsRevokeRoutes, { ctx });
     },
     { prefix: '/api/v4' },
   );

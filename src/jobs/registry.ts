@@ -1,12 +1,14 @@
 import { deliverMail, type MailDeliveryOptions } from '../mail/delivery.js';
 import type { ServiceContext } from '../services/context.js';
 import { runExpiringTokens, type ExpiringTokensOptions } from '../services/expiring-tokens.js';
+import { revokeReportedTokens } from '../services/leak-revocation.js';
+import { endRotationGraces } from '../services/rotation-grace.js';
 import { cleanUpSessions } from '../services/sessions.js';
 import { runTokenRetention, type RetentionOptions } from '../services/token-retention.js';
 import { deliverWebhooks, type WebhookDeliveryOptions } from '../services/webhooks.js';
 import { withJobLock } from './lock.js';
 
-export const JOB_NAMES = ['expiring-tokens', 'inactive-token-retention', 'mail-delivery', 'webhook-delivery', 'session-cleanup'] as const;
+export const JOB_NAMES = ['expiring-tokens', 'inactive-token-retention', 'mail-delivery', 'webhook-delivery', 'session-cleanup', 'leak-revocation', 'rotation-grace'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 
@@ -51,6 +53,16 @@ export const JOBS: Record<JobName, JobDefinition> = {
     schedule: '30 0 * * *',
     description: 'Removes expired web sessions and failed sign-ins older than the throttle window, daily at 00:30 UTC',
     run: (ctx) => cleanUpSessions(ctx),
+  },
+  'leak-revocation': {
+    schedule: '* * * * * *',
+    description: 'Revokes tokens reported by POST /credentials/revoke (within 5 seconds), every second',
+    run: (ctx) => revokeReportedTokens(ctx),
+  },
+  'rotation-grace': {
+    schedule: '*/5 * * * * *',
+    description: "Revokes rotated tokens whose overlap window ended (Tollgate's own), every 5 seconds",
+    run: (ctx) => endRotationGraces(ctx),
   },
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessTokensSettingsUrl, groupAccessTokensSettingsUrl, MAX_TOKENS_LISTED, renderExpiryNotice } from './templates.js';
+import { accessTokensSettingsUrl, groupAccessTokensSettingsUrl, MAX_TOKENS_LISTED, personalAccessTokensSettingsUrl, renderExpiryNotice, renderLeakRevocationNotice } from './templates.js';
 
 const settingsUrl = groupAccessTokensSettingsUrl('https://tollgate.example.com', 'acme/infra');
 
@@ -56,5 +56,33 @@ describe('expiry notice email', () => {
     });
     expect(both.text).toContain('These group and project access tokens have expired or will expire soon:');
     expect(both.text).toContain('You are receiving this email because you are an Owner of the Group.\nYou are receiving this email because you are an Owner or Maintainer of the Project.');
+  });
+});
+
+describe('leak revocation email', () => {
+  it('GitLab\'s access_token_revoked_email subject ("A personal access token has been revoked"), naming the token and where to make a new one', () => {
+    const url = personalAccessTokensSettingsUrl('https://tollgate.example.com');
+    const mail = renderLeakRevocationNotice({ recipientName: 'Ada', tokenName: 'laptop', resource: null, fullPath: '', settingsUrl: url });
+    expect(mail.subject).toBe('A personal access token has been revoked');
+    expect(mail.text).toContain('The personal access token "laptop" was reported as publicly exposed and has been revoked automatically to protect your account.');
+    expect(mail.text).toContain(`Create a new token at Settings > Access tokens: ${url}`);
+    expect(url).toBe('https://tollgate.example.com/-/user_settings/personal_access_tokens');
+  });
+
+  it('a group or project token names its resource and says why the recipient is told', () => {
+    const settingsUrl = accessTokensSettingsUrl('https://tollgate.example.com', 'project', 'acme/api');
+    const mail = renderLeakRevocationNotice({ recipientName: 'Ada', tokenName: 'deploy', resource: 'project', fullPath: 'acme/api', settingsUrl });
+    expect(mail.subject).toBe('A project access token has been revoked');
+    expect(mail.text).toContain('The project access token "deploy" of Project acme/api was reported as publicly exposed and has been revoked automatically to protect the project.');
+    expect(mail.text).toContain('You are receiving this email because you are an Owner or Maintainer of the Project.');
+    const group = renderLeakRevocationNotice({ recipientName: 'Ada', tokenName: 'ci', resource: 'group', fullPath: 'acme', settingsUrl });
+    expect(group.subject).toBe('A group access token has been revoked');
+    expect(group.text).toContain('You are receiving this email because you are an Owner of the Group.');
+  });
+
+  it('a token name cannot inject markup', () => {
+    const mail = renderLeakRevocationNotice({ recipientName: '<b>Eve</b>', tokenName: '<script>x</script>', resource: null, fullPath: '', settingsUrl: 'https://t.example' });
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain('&lt;b&gt;Eve&lt;/b&gt;');
   });
 });

@@ -141,3 +141,43 @@ export function accessTokensSettingsUrl(externalUrl: string, resource: ResourceK
 }
 
 export const groupAccessTokensSettingsUrl = (externalUrl: string, fullPath: string): string => accessTokensSettingsUrl(externalUrl, 'group', fullPath);
+
+/** The token a leak report revoked, and where it belonged (null for a personal access token). */
+export interface LeakRevocationInput {
+  recipientName: string;
+  tokenName: string;
+  resource: ResourceKind | null;
+  /** The group's or project's full path; ignored for a personal access token. */
+  fullPath: string;
+  /** Where to make a new token: the resource's Settings > Access tokens, or the user's. */
+  settingsUrl: string;
+}
+
+/** The user's own tokens page (GitLab's User settings > Access tokens). */
+export const personalAccessTokensSettingsUrl = (externalUrl: string): string => `${externalUrl}/-/user_settings/personal_access_tokens`;
+
+/**
+ * The email for a token revoked after a public leak report (POST /credentials/revoke), in the
+ * words of GitLab's access_token_revoked_email ("A personal access token has been revoked").
+ */
+export function renderLeakRevocationNotice(input: LeakRevocationInput): RenderedMail {
+  const kind = input.resource ?? 'personal';
+  const where = input.resource ? ` of ${WORDING[input.resource].heading} ${input.fullPath}` : '';
+  const protecting = input.resource ? `the ${input.resource}` : 'your account';
+  const reason = input.resource ? WORDING[input.resource].reason : 'You are receiving this email because the token is yours.';
+  const lines = [
+    `The ${kind} access token "${input.tokenName}"${where} was reported as publicly exposed and has been revoked automatically to protect ${protecting}.`,
+    'A revoked token cannot be used again. If you still need one, create a new token and keep it out of public places.',
+  ];
+  const text = [`Hi ${input.recipientName}!`, '', ...lines, '', `Create a new token at Settings > Access tokens: ${input.settingsUrl}`, '', reason, ''].join('\n');
+  const html = [
+    '<!DOCTYPE html>',
+    '<html><body style="font-family: sans-serif">',
+    `<p>Hi ${escapeHtml(input.recipientName)}!</p>`,
+    ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+    `<p><a href="${escapeHtml(input.settingsUrl)}">Create a new token at Settings &gt; Access tokens</a></p>`,
+    `<p style="color: #666">${escapeHtml(reason)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { subject: `A ${kind} access token has been revoked`, text, html };
+}

@@ -1,8 +1,8 @@
 import { failure } from '../domain/errors.js';
 import { canReadAuditEvents } from '../domain/permissions.js';
 import { ok, type Result } from '../domain/result.js';
-import type { Db } from '../store/repositories/common.js';
-import { insertAuditEvent, listAuditEvents, type AuditEventFilters } from '../store/repositories/audit-events.js';
+import { isRecordId, type Db } from '../store/repositories/common.js';
+import { findAuditEventById, insertAuditEvent, listAuditEvents, type AuditEventFilters } from '../store/repositories/audit-events.js';
 import { findGroupById } from '../store/repositories/groups.js';
 import { findProjectById, findProjectsInGroups } from '../store/repositories/projects.js';
 import type { AuditEventRow, GroupRow, ProjectRow, UserRow } from '../store/schema.js';
@@ -16,15 +16,17 @@ export type { AuditEventFilters };
 
 export const CONSOLE_ORIGIN_NAME = 'Tollgate console';
 
-/** What an event is about: a group, or a project (GitLab's `entity_type`, `entity_id`, `entity_path`). */
+/** What an event is about: a group, a project or a user (GitLab's `entity_type`, `entity_id`, `entity_path`). */
 export interface AuditEntity {
-  type: 'Group' | 'Project';
+  type: 'Group' | 'Project' | 'User';
   id: number;
   path: string;
 }
 
 export const groupEntity = (group: GroupRow): AuditEntity => ({ type: 'Group', id: group.id, path: group.full_path });
 export const projectEntity = (project: ProjectRow, group: GroupRow): AuditEntity => ({ type: 'Project', id: project.id, path: `${group.full_path}/${project.path}` });
+/** A user's events (their personal access tokens): GitLab's scope is the user, its path the username. */
+export const userEntity = (user: Pick<UserRow, 'id' | 'username'>): AuditEntity => ({ type: 'User', id: user.id, path: user.username });
 
 /**
  * The group or project whose token a bot holds (decision 0004), for events about the bot (reuse
@@ -107,4 +109,23 @@ export async function listProjectAuditEvents(
   if (!canReadAuditEvents('project', caller, resolved.value.level)) return failure('forbidden');
   const { rows, total } = await listAuditEvents(db, { type: 'Project', id: resolved.value.project.id }, page, filters);
   return ok({ items: rows, total });
+}
+
+/**
+ * GET /audit_events: every event of the instance (groups', projects', users'), administrators only
+ * (GitLab's ee/lib/api/audit_events.rb: authenticated_as_admin!).
+ */
+export async function listInstanceAuditEvents(ctx: ServiceContext, caller: Caller, filters: AuditEventFilters, page: Page): Promise<Result<Listed<AuditEventRow>>> {
+  if (!caller.isAdmin) return failure('forbidden');
+  // An id no record can have matches nothing (and never reaches the database's integer column).
+  if (filters.entityId !== undefined && !isRecordId(filters.entityId)) return ok({ items: [], total: 0 });
+  const { rows, total } = await listAuditEvents(ctx.database.db, 'instance', page, filters);
+  return ok({ items: rows, total });
+}
+
+/** GET /audit_events/:id: any event of the instance, administrators only. */
+export async function getInstanceAuditEvent(ctx: ServiceContext, caller: Caller, id: number): Promise<Result<AuditEventRow>> {
+  if (!caller.isAdmin) return failure('forbidden');
+  const event = isRecordId(id) ? await findAuditEventById(ctx.database.db, id) : undefined;
+  return event ? ok(event) : failure('audit_event_not_found');
 }

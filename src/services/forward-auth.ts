@@ -32,7 +32,7 @@ export interface ForwardAuthRequest {
 
 export type ForwardAuthRefusal =
   /** No usable token: 401 with a challenge. */
-  | { ok: false; status: 401; reason: 'missing' | 'unknown' | 'expired' | 'revoked' }
+  | { ok: false; status: 401; reason: 'missing' | 'unknown' | 'expired' | 'revoked' | 'ip_refused' }
   | { ok: false; status: 403; reason: 'ip_banned' | 'blocked' | 'insufficient_scope' }
   /** The user may not see the group or project, or holds too low a role there (or it does not exist). */
   | { ok: false; status: 403; reason: 'forbidden'; caller: TokenAuthenticatedCaller };

@@ -67,8 +67,11 @@ export type IpGuardedAuthentication =
   | { kind: 'ok'; caller: TokenAuthenticatedCaller }
   | { kind: 'banned' }
   | { kind: 'blocked' }
-  /** `authentication`: how the token's authentication ended, when a token could be looked up. */
-  | { kind: 'failed'; authentication?: 'unknown' | 'expired' | 'revoked' };
+  /**
+   * `authentication`: how the token's authentication ended, when a token could be looked up; a
+   * token used from outside its allowlist (`ip_refused`) is a failure like any other, and counts.
+   */
+  | { kind: 'failed'; authentication?: 'unknown' | 'expired' | 'revoked' | 'ip_refused' };
 
 /**
  * A token presented outside the API's headers (Git's Basic password, the registry's, forward
@@ -79,7 +82,7 @@ export type IpGuardedAuthentication =
 export async function authenticateBehindIpBan(ctx: ServiceContext, presented: string | null, request: AuthenticationRequest & { ip: string }): Promise<IpGuardedAuthentication> {
   const ipState = await ipAuthState(ctx, request.ip);
   if (ipState.banned) return { kind: 'banned' };
-  const failed = async (authentication?: 'unknown' | 'expired' | 'revoked'): Promise<IpGuardedAuthentication> => {
+  const failed = async (authentication?: 'unknown' | 'expired' | 'revoked' | 'ip_refused'): Promise<IpGuardedAuthentication> => {
     await recordGitAuthFailure(ctx, request.ip, ipState.policy);
     return authentication ? { kind: 'failed', authentication } : { kind: 'failed' };
   };

@@ -2,14 +2,17 @@ import { failure } from '../domain/errors.js';
 import { ADMIN_SCOPES, PERSONAL_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js';
 import { ok, type Result } from '../domain/result.js';
 import { tokenAttributesError } from '../domain/token-lifetime.js';
+import { parseAllowedCidrs } from '../domain/ip-allowlist.js';
 import { transaction } from '../store/database.js';
 import { findTokenById, findTokens, revokeTokenIfActive, viewOfAuthenticatedToken, type TokenOwners } from '../store/repositories/tokens.js';
 import { findUserById } from '../store/repositories/users.js';
 import { type Db, isRecordId } from '../store/repositories/common.js';
 import type { TokenRow, TokenView, UserRow } from '../store/schema.js';
-import type { Caller } from './caller.js';
+import { recordEvent, userEntity } from './audit.js';
+import { consoleCallerAs, type Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import { countLimitOf, type Listed, type Page, type TokenListFilters } from './lists.js';
+import { rotationGraceDetails } from './rotation-grace.js';
 import { issuanceTerms, issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
 
 export type { IssuedToken };
@@ -20,6 +23,8 @@ export interface NewPersonalAccessToken {
   description?: string | null | undefined;
   scopes: string[];
   expiresAt?: string | null | undefined;
+  /** Tollgate's own (issue 13): the networks the token may be used from; none: anywhere. */
+  allowedCidrs?: readonly unknown[] | undefined;
 }
 
 /** The scopes a token of this user may carry: admin scopes only for administrators. */
@@ -27,8 +32,30 @@ function availableScopesFor(user: Pick<UserRow, 'is_admin'>): readonly string[] 
   return user.is_admin === 1 ? [...PERSONAL_ACCESS_TOKEN_SCOPES, ...ADMIN_SCOPES] : PERSONAL_ACCESS_TOKEN_SCOPES;
 }
 
+/**
+ * GitLab's personal_access_token_created / _rotated / _revoked events (EE PersonalAccessTokens
+ * services): in the log of the token's user, written in the caller's transaction. Without a
+ * caller (`tollgate pat create`), the author is the console.
+ */
+function recordTokenEvent(db: Db, ctx: ServiceContext, caller: Caller | undefined, user: UserRow, action: 'created' | 'rotated' | 'revoked', token: TokenRow, details: Record<string, unknown> = {}) {
+  const verb = action.charAt(0).toUpperCase() + action.slice(1);
+  return recordEvent(
+    db,
+    caller ?? consoleCallerAs(user),
+    userEntity(user),
+    {
+      name: `personal_access_token_${action}`,
+      targetType: 'PersonalAccessToken',
+      targetId: token.id,
+      targetDetails: token.name,
+      details: { custom_message: `${verb} personal access token with id ${token.id}`, token_id: token.id, ...details },
+    },
+    nowIso(ctx),
+  );
+}
+
 /** POST /users/:id/personal_access_tokens (admins) and `tollgate pat create`. */
-export async function createPersonalAccessToken(ctx: ServiceContext, input: NewPersonalAccessToken): Promise<Result<IssuedToken>> {
+export async function createPersonalAccessToken(ctx: ServiceContext, input: NewPersonalAccessToken, caller?: Caller): Promise<Result<IssuedToken>> {
   return transaction(ctx.database, async (db) => {
     const user = isRecordId(input.userId) ? await findUserById(db, input.userId) : undefined;
     if (!user || user.user_type === 'ghost') return failure('user_not_found');
@@ -36,10 +63,22 @@ export async function createPersonalAccessToken(ctx: ServiceContext, input: NewP
     if (invalid) return invalid;
     const available = availableScopesFor(user);
     if (!input.scopes.every((s) => available.includes(s))) return failure('scopes_unavailable');
+    const allowedCidrs = parseAllowedCidrs(input.allowedCidrs);
+    if (!allowedCidrs.ok) return allowedCidrs;
     const terms = await issuanceTerms(ctx, db, 'create', input.expiresAt);
     if (!terms.ok) return terms;
-    const attributes = { name: input.name, description: input.description ?? null, scopes: input.scopes, ...terms.value, groupId: null, previousId: null };
-    return ok(await issueToken(ctx, db, user, attributes, nowIso(ctx)));
+    const attributes = {
+      name: input.name,
+      description: input.description ?? null,
+      scopes: input.scopes,
+      ...terms.value,
+      groupId: null,
+      previousId: null,
+      allowedCidrs: allowedCidrs.value,
+    };
+    const issued = await issueToken(ctx, db, user, attributes, nowIso(ctx));
+    await recordTokenEvent(db, ctx, caller, user, 'created', issued.row, { scopes: input.scopes, expires_at: issued.row.expires_at, allowed_cidrs: allowedCidrs.value });
+    return ok(issued);
   });
 }
 
@@ -61,7 +100,7 @@ export async function createOwnPersonalAccessToken(
   input: Omit<NewPersonalAccessToken, 'userId'>,
 ): Promise<Result<IssuedToken>> {
   if (caller.via !== 'session' && !input.scopes.every((scope) => TOKEN_MINTABLE_SCOPES.includes(scope))) return failure('scopes_not_mintable');
-  return createPersonalAccessToken(ctx, { ...input, userId: caller.id });
+  return createPersonalAccessToken(ctx, { ...input, userId: caller.id }, caller);
 }
 
 /** GET /personal_access_tokens: non-admins see only their own tokens; admins see everyone's, or one user's with `userId`. */
@@ -102,11 +141,23 @@ export async function getPersonalAccessToken(ctx: ServiceContext, caller: Caller
   return namedToken(ctx.database.db, caller, ref);
 }
 
-/** DELETE /personal_access_tokens/:id and /self: revoking a revoked token changes nothing. */
-export async function revokePersonalAccessToken(ctx: ServiceContext, caller: Caller, ref: PersonalAccessTokenRef): Promise<Result<TokenRow>> {
+/**
+ * DELETE /personal_access_tokens/:id and /self, and DELETE /admin/token (`source`, GitLab's
+ * revocation_source): revoking a revoked token changes nothing (and records nothing).
+ */
+export async function revokePersonalAccessToken(
+  ctx: ServiceContext,
+  caller: Caller,
+  ref: PersonalAccessTokenRef,
+  source: 'self' | 'api_admin_token' = 'self',
+): Promise<Result<TokenRow>> {
   const token = await namedToken(ctx.database.db, caller, ref);
   if (!token.ok) return token;
-  await revokeTokenIfActive(ctx.database.db, token.value.id, nowIso(ctx));
+  await transaction(ctx.database, async (db) => {
+    if (!(await revokeTokenIfActive(db, token.value.id, nowIso(ctx)))) return;
+    const user = await findUserById(db, token.value.user_id);
+    if (user) await recordTokenEvent(db, ctx, caller, user, 'revoked', token.value, { revocation_source: source });
+  });
   return token;
 }
 
@@ -116,6 +167,7 @@ export async function rotatePersonalAccessToken(
   caller: Caller,
   ref: PersonalAccessTokenRef,
   expiresAtParam: string | undefined,
+  graceSeconds = 0,
 ): Promise<Result<IssuedToken>> {
   const named = await namedToken(ctx.database.db, caller, ref);
   if (!named.ok) return named;
@@ -125,6 +177,14 @@ export async function rotatePersonalAccessToken(
     if (!token || !user) return failure('not_found');
     const terms = await issuanceTerms(ctx, db, 'rotate', expiresAtParam);
     if (!terms.ok) return terms;
-    return rotateToken(ctx, db, token, user, terms.value, nowIso(ctx));
+    const rotated = await rotateToken(ctx, db, token, user, terms.value, nowIso(ctx), graceSeconds);
+    if (rotated.ok) {
+      await recordTokenEvent(db, ctx, caller, user, 'rotated', token, {
+        new_token_id: rotated.value.row.id,
+        expires_at: rotated.value.row.expires_at,
+        ...rotationGraceDetails(graceSeconds, rotated.value.graceEndsAt),
+      });
+    }
+    return rotated;
   });
 }

@@ -7,6 +7,7 @@ import { canGrantTokenRole, canManageResourceAccessTokens, canReadResourceAccess
 import { ok, type Result } from '../domain/result.js';
 import { GROUP_ACCESS_TOKEN_SCOPES } from '../domain/scopes.js';
 import { tokenAttributesError } from '../domain/token-lifetime.js';
+import { parseAllowedCidrs } from '../domain/ip-allowlist.js';
 import { transaction } from '../store/database.js';
 import { type Db, isRecordId } from '../store/repositories/common.js';
 import { rootGroupId, insertMember } from '../store/repositories/groups.js';
@@ -27,6 +28,7 @@ import { nowIso, type ServiceContext } from './context.js';
 import { resolveGroup, tokenCreationAllowed } from './groups.js';
 import { countLimitOf, type Page, type TokenListFilters } from './lists.js';
 import { resolveProject } from './projects.js';
+import { rotationGraceDetails } from './rotation-grace.js';
 import { issuanceTerms, issueToken, rotateToken, type IssuanceTerms } from './token-issuance.js';
 
 /**
@@ -64,6 +66,8 @@ export interface NewResourceAccessToken {
   scopes: string[];
   accessLevel?: number | undefined;
   expiresAt?: string | null | undefined;
+  /** Tollgate's own (issue 13): the networks the token may be used from; none: anywhere. */
+  allowedCidrs?: readonly unknown[] | undefined;
 }
 
 /** A resource resolved for the caller: what the policies and the store need of it. */
@@ -255,6 +259,8 @@ export async function createResourceAccessToken(
   return transaction(ctx.database, async (trx) => {
     const invalid = attributesError(input);
     if (invalid) return invalid;
+    const allowedCidrs = parseAllowedCidrs(input.allowedCidrs);
+    if (!allowedCidrs.ok) return allowedCidrs;
     const terms = await issuanceTerms(ctx, trx, 'create', input.expiresAt);
     if (!terms.ok) return terms;
     // §1.3: an external creator makes an external bot (it must not reach internal projects).
@@ -273,7 +279,15 @@ export async function createResourceAccessToken(
       ctx,
       trx,
       bot,
-      { name: input.name, description: input.description ?? null, scopes: input.scopes, ...terms.value, groupId: rootGroupId(here.group), previousId: null },
+      {
+        name: input.name,
+        description: input.description ?? null,
+        scopes: input.scopes,
+        ...terms.value,
+        groupId: rootGroupId(here.group),
+        previousId: null,
+        allowedCidrs: allowedCidrs.value,
+      },
       now,
     );
     await recordEvent(
@@ -293,6 +307,7 @@ export async function createResourceAccessToken(
           expires_at: issued.row.expires_at,
           bot_user_id: bot.id,
           bot_username: bot.username,
+          allowed_cidrs: allowedCidrs.value,
         },
       },
       now,
@@ -362,6 +377,7 @@ export async function getSelfResourceAccessToken(ctx: ServiceContext, caller: Ca
  * The rotation itself (§4.2), inside the caller's transaction: revoke the old token, issue its
  * successor for the same bot, renew the bot's membership, record the event. `botExternal` is the
  * rotating user's `external` (GitLab resets the bot's flag to it); undefined leaves it unchanged.
+ * `graceSeconds`: the old token's overlap window (Tollgate's own, token-issuance.ts#rotateToken).
  */
 async function rotateIn(
   ctx: ServiceContext,
@@ -372,11 +388,12 @@ async function rotateIn(
   { token, accessLevel }: ResourceBotToken,
   terms: IssuanceTerms,
   botExternal: boolean | undefined,
+  graceSeconds: number,
 ): Promise<Result<IssuedResourceAccessToken>> {
   const now = nowIso(ctx);
   const bot = await findUserById(trx, token.user_id);
   if (!bot) return failure(policy.tokenNotFound);
-  const rotated = await rotateToken(ctx, trx, token, bot, terms, now);
+  const rotated = await rotateToken(ctx, trx, token, bot, terms, now, graceSeconds);
   if (!rotated.ok) return rotated;
   const successor = rotated.value.row;
   await clearMembershipExpiry(trx, bot.id, now);
@@ -391,11 +408,14 @@ async function rotateIn(
       targetId: token.id,
       targetDetails: token.name,
       details: {
-        custom_message: `Rotated ${label(policy)} with token_id: ${token.id}; the new token_id is ${successor.id}`,
+        custom_message:
+          `Rotated ${label(policy)} with token_id: ${token.id}; the new token_id is ${successor.id}` +
+          (rotated.value.graceEndsAt ? `; the old token works until ${rotated.value.graceEndsAt}` : ''),
         token_id: token.id,
         new_token_id: successor.id,
         expires_at: successor.expires_at,
         self_rotation: caller.token?.id === token.id,
+        ...rotationGraceDetails(graceSeconds, rotated.value.graceEndsAt),
       },
     },
     now,
@@ -410,6 +430,7 @@ export async function rotateResourceAccessToken(
   resource: ResourceRef,
   tokenRef: string | number,
   expiresAtParam: string | undefined,
+  graceSeconds = 0,
 ): Promise<Result<IssuedResourceAccessToken>> {
   const resolved = await resolveResource(ctx.database.db, caller, resource);
   if (!resolved.ok) return resolved;
@@ -425,7 +446,7 @@ export async function rotateResourceAccessToken(
     if (!canGrantTokenRole(caller, here.level, found.accessLevel)) return failure('token_role_above_rotator');
     const terms = await issuanceTerms(ctx, trx, 'rotate', expiresAtParam);
     if (!terms.ok) return terms;
-    return rotateIn(ctx, trx, policy, caller, here, found, terms.value, caller.external);
+    return rotateIn(ctx, trx, policy, caller, here, found, terms.value, caller.external, graceSeconds);
   });
 }
 
@@ -435,6 +456,7 @@ export async function selfRotateResourceAccessToken(
   caller: Caller,
   resource: ResourceRef,
   expiresAtParam: string | undefined,
+  graceSeconds = 0,
 ): Promise<Result<IssuedResourceAccessToken>> {
   const policy = POLICIES[resource.kind];
   return transaction(ctx.database, async (trx) => {
@@ -442,7 +464,7 @@ export async function selfRotateResourceAccessToken(
     if (!self.ok) return self;
     const terms = await issuanceTerms(ctx, trx, 'rotate', expiresAtParam);
     if (!terms.ok) return terms;
-    return rotateIn(ctx, trx, policy, caller, self.value.here, self.value.found, terms.value, undefined);
+    return rotateIn(ctx, trx, policy, caller, self.value.here, self.value.found, terms.value, undefined, graceSeconds);
   });
 }
 

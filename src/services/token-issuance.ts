@@ -2,7 +2,8 @@ import { generateToken, tokenDigest } from '../domain/token-format.js';
 import { failure } from '../domain/errors.js';
 import { ok, type Result } from '../domain/result.js';
 import type { Db } from '../store/repositories/common.js';
-import { findTokenByDigest, insertToken, revokeTokenIfActive } from '../store/repositories/tokens.js';
+import { graceEndsAt, rotationStanding } from '../domain/rotation-grace.js';
+import { findTokenByDigest, findTokenById, insertToken, retireRotatedToken } from '../store/repositories/tokens.js';
 import type { NewTokenRow, TokenRow, UserRow } from '../store/schema.js';
 import { expiresAtForCreate, expiresAtForRotate } from '../domain/token-lifetime.js';
 import { todayUtc, type ServiceContext } from './context.js';
@@ -27,6 +28,8 @@ export interface TokenAttributes {
   /** Root group of a group bot's token. */
   groupId: number | null;
   previousId: number | null;
+  /** Tollgate's own (issue 13): the networks the token works from, already parsed; none: anywhere. */
+  allowedCidrs?: string[];
   /** The instance's token prefix: the use case reads the settings once, with the lifetime rules. */
   prefix: string;
 }
@@ -79,13 +82,31 @@ export function newTokenRow(userId: number, attributes: Omit<TokenAttributes, 'p
     thirty_days_notification_sent_at: null,
     seven_days_notification_sent_at: null,
     after_expiry_notification_sent_at: null,
+    allowed_cidrs: JSON.stringify(attributes.allowedCidrs ?? []),
+    rotation_grace_ends_at: null,
   };
+}
+
+/** A rotation's successor, and when the old token's overlap window ends (null: it was revoked at once). */
+export interface RotatedToken extends IssuedToken {
+  graceEndsAt: string | null;
+}
+
+/** Why a token cannot be rotated now, or null: revoked (by hand, or its window ended), or already rotated with a window still open. */
+function rotationRefusal(ctx: ServiceContext, token: TokenRow) {
+  const standing = rotationStanding({ revoked: token.revoked === 1, rotationGraceEndsAt: token.rotation_grace_ends_at }, ctx.clock.now());
+  if (standing === 'active') return null;
+  return failure(standing === 'in_grace' ? 'token_already_rotated' : 'token_already_revoked');
 }
 
 /**
  * Rotation (§4.2), inside the caller's transaction: revoke the old token and issue its successor
- * for the same user with the same name, description and scopes. The conditional revoke makes one
- * of many concurrent rotations win; the others see "Token already revoked".
+ * for the same user with the same name, description, scopes and allowlist. The conditional revoke
+ * makes one of many concurrent rotations win; the others see "Token already revoked" (or "Token
+ * already rotated" when the winner left the old token an overlap window).
+ *
+ * `graceSeconds` (Tollgate's own, issue 13): the old token keeps working that long, a fixed window
+ * from now, and is revoked when it ends (services/rotation-grace.ts); 0 is GitLab's rotation.
  */
 export async function rotateToken(
   ctx: ServiceContext,
@@ -94,23 +115,30 @@ export async function rotateToken(
   user: UserRow,
   { expiresAt, prefix }: IssuanceTerms,
   now: string,
-): Promise<Result<IssuedToken>> {
-  if (!(await revokeTokenIfActive(db, old.id, now))) return failure('token_already_revoked');
-  return ok(
-    await issueToken(
-      ctx,
-      db,
-      user,
-      {
-        name: old.name,
-        description: old.description,
-        scopes: JSON.parse(old.scopes) as string[],
-        expiresAt,
-        groupId: old.group_id,
-        previousId: old.id,
-        prefix,
-      },
-      now,
-    ),
+  graceSeconds = 0,
+): Promise<Result<RotatedToken>> {
+  const refused = rotationRefusal(ctx, old);
+  if (refused) return refused;
+  const endsAt = graceEndsAt(new Date(now), graceSeconds);
+  if (!(await retireRotatedToken(db, old.id, now, endsAt))) {
+    const current = await findTokenById(db, old.id);
+    return (current && rotationRefusal(ctx, current)) ?? failure('token_already_revoked');
+  }
+  const issued = await issueToken(
+    ctx,
+    db,
+    user,
+    {
+      name: old.name,
+      description: old.description,
+      scopes: JSON.parse(old.scopes) as string[],
+      expiresAt,
+      groupId: old.group_id,
+      previousId: old.id,
+      allowedCidrs: JSON.parse(old.allowed_cidrs) as string[],
+      prefix,
+    },
+    now,
   );
+  return ok({ ...issued, graceEndsAt: endsAt });
 }

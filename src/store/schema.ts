@@ -90,6 +90,10 @@ export interface PersonalAccessTokensTable {
   thirty_days_notification_sent_at: string | null;
   seven_days_notification_sent_at: string | null;
   after_expiry_notification_sent_at: string | null;
+  /** Tollgate's own (issue 13): JSON array of the networks the token works from; `[]`: anywhere. */
+  allowed_cidrs: Generated<string>;
+  /** Tollgate's own (issue 13): the end of a rotated token's overlap window; null when it has none. */
+  rotation_grace_ends_at: string | null;
 }
 
 export interface SettingsTable {
@@ -161,6 +165,9 @@ export type MemberRow = Selectable<MembersTable>;
 export type TokenRow = Selectable<PersonalAccessTokensTable>;
 export type NewTokenRow = Insertable<PersonalAccessTokensTable>;
 /** The columns a token's JSON shows (src/http/presenters/tokens.ts). */
-export type TokenView = Pick<TokenRow, 'id' | 'name' | 'description' | 'revoked' | 'revoked_at' | 'expires_at' | 'created_at' | 'scopes' | 'user_id' | 'last_used_at' | 'last_used_ips'>;
+export type TokenView = Pick<
+  TokenRow,
+  'id' | 'name' | 'description' | 'revoked' | 'revoked_at' | 'expires_at' | 'created_at' | 'scopes' | 'user_id' | 'last_used_at' | 'last_used_ips' | 'allowed_cidrs' | 'rotation_grace_ends_at'
+>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type IssueRow = Selectable<IssuesTable>;

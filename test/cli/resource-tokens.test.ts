@@ -160,6 +160,30 @@ describe.each(TEST_DIALECTS.flatMap((dialect) => KINDS.map((kind) => [dialect, k
     await expectRefusedSoon(made.token);
   }, 120_000);
 
+  it("Tollgate's own: create --allowed-cidrs limits the token (kept by rotation); rotate --grace-period-seconds keeps the old value working", async () => {
+    const created = await tollgate(cmd, 'create', flag, String(res.id), '--name', 'office', '--scopes', 'api', '--allowed-cidrs', '10.0.0.0/8, 127.0.0.0/8');
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const token = created.stdout.trim();
+    const self = await (await api(token, `${res.path}/access_tokens/self`)).json();
+    expect(self.allowed_cidrs).toEqual(['10.0.0.0/8', '127.0.0.0/8']);
+
+    const rotated = await tollgate(cmd, 'rotate', flag, String(res.id), '--token-id', String(self.id), '--grace-period-seconds', '600');
+    expect(rotated).toMatchObject({ code: 0, stderr: '' });
+    const successor = await (await api(rotated.stdout.trim(), `${res.path}/access_tokens/self`)).json();
+    expect(successor.allowed_cidrs).toEqual(['10.0.0.0/8', '127.0.0.0/8']);
+    expect((await api(token, `${res.path}/access_tokens/self`)).status).toBe(200);
+
+    const limited = await tollgate(cmd, 'create', flag, String(res.id), '--name', 'elsewhere', '--scopes', 'api', '--allowed-cidrs', '10.0.0.0/8');
+    await vi.waitFor(async () => expect((await api(limited.stdout.trim(), res.path)).status).toBe(401), { timeout: 2_000, interval: 10 });
+
+    const bots = await botCount();
+    const invalid = await tollgate(cmd, 'create', flag, String(res.id), '--name', 'x', '--scopes', 'api', '--allowed-cidrs', 'nowhere');
+    expect(invalid).toMatchObject({ code: 1, stdout: '', stderr: 'tollgate: allowed_cidrs is invalid\n' });
+    const badGrace = await tollgate(cmd, 'rotate', flag, String(res.id), '--token-id', String(successor.id), '--grace-period-seconds', 'soon');
+    expect(badGrace).toMatchObject({ code: 1, stdout: '', stderr: 'tollgate: grace_period_seconds does not have a valid value\n' });
+    expect(await botCount()).toBe(bots);
+  }, 120_000);
+
   it('errors: one line on stderr, a non-zero exit, nothing on stdout and nothing written', async () => {
     const bots = await botCount();
     const cases: [string[], RegExp][] = [

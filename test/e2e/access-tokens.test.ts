@@ -119,7 +119,7 @@ describe('web UI: group access tokens (sqlite)', () => {
     expect(listed).toMatchObject({ name: 'ci-deploy', description: 'Deploys from CI', access_level: AccessLevel.DEVELOPER });
 
     const row = activeTable().getByRole('row', { name: /ci-deploy/ });
-    expect(await row.getByRole('cell').allTextContents()).toEqual(['Deploys from CI', 'api, read_repository', inDays(0), 'Never', inDays(30), 'Developer', 'RotateRevoke']);
+    expect(await row.getByRole('cell').allTextContents()).toEqual(['Deploys from CI', 'api, read_repository', inDays(0), 'Never', inDays(30), 'Anywhere', 'Developer', 'RotateRevoke']);
 
     // Reveal shows the same value in place; Copy puts it on the clipboard.
     const width = (await tokenField().boundingBox())!.width;

@@ -23,7 +23,7 @@ function newestMtime(path: string): number {
  */
 export function ensureWebBuild(): void {
   const index = join(WEB_ROOT, 'index.html');
-  const sources = Math.max(...['web', 'src/domain/scopes.ts', 'src/domain/access-levels.ts'].map((path) => newestMtime(join(PROJECT_ROOT, path))));
+  const sources = Math.max(...['web', 'src/domain/scopes.ts', 'src/domain/access-levels.ts', 'src/domain/ip-allowlist.ts'].map((path) => newestMtime(join(PROJECT_ROOT, path))));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const lock = join(PROJECT_ROOT, 'dist/.web-build.lock');
   mkdirSync(dirname(lock), { recursive: true });

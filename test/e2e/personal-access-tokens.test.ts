@@ -38,6 +38,54 @@ describeTokenPage({
       expect(await self.json()).toMatchObject({ name: 'profile-reader', scopes: ['read_user'] });
     });
 
+    const activeTable = () => context().page.getByRole('table', { name: 'Active personal access tokens', exact: true });
+
+    it("Tollgate's own IP allowlist: checked inline as the field is left, shown in the table, and a token limited to 10.0.0.0/8 is refused from here", async () => {
+      const { page, api } = context();
+      await page.getByRole('button', { name: 'Add new token' }).click();
+      await page.getByLabel('Token name').fill('office-only');
+      await page.getByRole('checkbox', { name: 'read_api', exact: true }).check();
+      const allowlist = page.getByLabel('Allowed IP addresses (optional)');
+      await allowlist.fill('10.0.0.0/8\nnot-an-address');
+      await allowlist.blur();
+      await page.getByText('Not an IP address or CIDR: not-an-address.', { exact: false }).waitFor();
+      expect(await allowlist.getAttribute('aria-invalid')).toBe('true');
+      await allowlist.fill('10.0.0.0/8');
+      await allowlist.blur();
+      await expect.poll(() => page.getByText('Not an IP address or CIDR', { exact: false }).count()).toBe(0);
+      await page.getByRole('button', { name: 'Create personal access token' }).click();
+      const value = await page.getByLabel('Your new personal access token').inputValue();
+      const refused = await api.call('/personal_access_tokens/self', {}, value);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toEqual({ error: 'invalid_token', error_description: 'Token is not allowed from this IP address.' });
+      const row = activeTable().getByRole('row', { name: /office-only/ });
+      await expect.poll(() => row.getByRole('cell').allTextContents()).toContain('10.0.0.0/8');
+    });
+
+    it("Tollgate's own overlap window: the rotate dialog offers one, both values then work, and the table says until when the old one does", async () => {
+      const { page, api } = context();
+      await page.getByRole('button', { name: 'Add new token' }).click();
+      await page.getByLabel('Token name').fill('rollout');
+      await page.getByRole('checkbox', { name: 'read_api', exact: true }).check();
+      await page.getByRole('button', { name: 'Create personal access token' }).click();
+      const field = page.getByLabel('Your new personal access token');
+      const old = await field.inputValue();
+      await activeTable().getByRole('button', { name: 'Rotate rollout' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Rotate rollout?' });
+      expect(await dialog.getByLabel('Keep the old value working').inputValue()).toBe('0');
+      await dialog.getByLabel('Keep the old value working').selectOption({ label: '5 minutes' });
+      await dialog.getByText('stops working when the overlap below ends', { exact: false }).waitFor();
+      await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await expect.poll(() => field.inputValue()).not.toBe(old);
+      const rotated = await field.inputValue();
+      expect(await api.selfStatus(old)).toBe(200);
+      expect(await api.selfStatus(rotated)).toBe(200);
+      const rows = activeTable().getByRole('row', { name: /rollout/ });
+      await expect.poll(() => rows.count()).toBe(2);
+      await activeTable().getByText(/^Rotated: old value works until \d\d:\d\d UTC$/).waitFor();
+    });
+
     it('keyboard only: the user menu opens with Enter, its "Preferences" link leads to the page, Escape closes it', async () => {
       const { page, server } = context();
       await page.goto(`${server.url}/groups`);

@@ -119,7 +119,7 @@ export function describeTokenPage(c: TokenPageCase): void {
       expect(await self.json()).toMatchObject({ name: 'laptop', description: 'My laptop', scopes: ['api', 'read_repository'], expires_at: inDays(30), active: true });
       expect(await listed()).toContainEqual(expect.objectContaining({ name: 'laptop', ...(c.role ? { access_level: c.role.level } : {}) }));
       const cells = await activeTable().getByRole('row', { name: /laptop/ }).getByRole('cell').allTextContents();
-      expect(cells).toEqual(['My laptop', 'api, read_repository', inDays(0), 'Never', inDays(30), ...(c.role ? [c.role.label] : []), 'RotateRevoke']);
+      expect(cells).toEqual(['My laptop', 'api, read_repository', inDays(0), 'Never', inDays(30), 'Anywhere', ...(c.role ? [c.role.label] : []), 'RotateRevoke']);
 
       await page.getByRole('button', { name: 'Reveal token' }).click();
       expect(await tokenField().getAttribute('type')).toBe('text');

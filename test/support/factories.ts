@@ -58,10 +58,16 @@ export async function setRole(h: Harness, source: { group?: GroupRow; project?: 
 export async function makePat(
   h: Harness,
   user: UserRow,
-  options: { scopes?: string[]; expiresAt?: string | null; name?: string; lastUsedAt?: string } = {},
+  options: { scopes?: string[]; expiresAt?: string | null; name?: string; lastUsedAt?: string; allowedCidrs?: string[] } = {},
 ): Promise<{ token: string; id: number }> {
   const issued = must(
-    await createPersonalAccessToken(h.ctx, { userId: user.id, name: options.name ?? 'test token', scopes: options.scopes ?? ['api'], expiresAt: options.expiresAt ?? undefined }),
+    await createPersonalAccessToken(h.ctx, {
+      userId: user.id,
+      name: options.name ?? 'test token',
+      scopes: options.scopes ?? ['api'],
+      expiresAt: options.expiresAt ?? undefined,
+      allowedCidrs: options.allowedCidrs,
+    }),
   );
   if (options.lastUsedAt) await updateTokenUsage(h.ctx.database.db, issued.row.id, options.lastUsedAt, []);
   return { token: issued.token, id: issued.row.id };

@@ -26,7 +26,7 @@ export interface GroupToken {
 async function makeResourceToken(
   h: Harness,
   resource: ResourceRef,
-  options: { level?: number; scopes?: string[]; expiresAt?: string; name?: string } = {},
+  options: { level?: number; scopes?: string[]; expiresAt?: string; name?: string; allowedCidrs?: string[] } = {},
 ): Promise<GroupToken> {
   const caller = consoleCallerAs(h.root);
   const created = await createResourceAccessToken(h.ctx, caller, resource, {
@@ -34,6 +34,7 @@ async function makeResourceToken(
     scopes: options.scopes ?? ['read_repository'],
     accessLevel: options.level ?? AccessLevel.MAINTAINER,
     expiresAt: options.expiresAt,
+    allowedCidrs: options.allowedCidrs,
   });
   if (!created.ok) throw new Error(`${resource.kind} access token not created: ${created.error.kind} ${created.error.message ?? ''}`);
   const bot = await findUserById(h.ctx.database.db, created.value.token.user_id);

@@ -592,15 +592,6 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    /**
-                     * @example {
-                     *       "name": "ci",
-                     *       "scopes": [
-                     *         "api"
-                     *       ],
-                     *       "expires_at": "2027-01-31"
-                     *     }
-                     */
                     "application/json": {
                         name: string;
                         description?: string;
@@ -611,6 +602,14 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string;
+                        /**
+                         * @description Tollgate's own: the networks the token may be used from (IPv4 or IPv6 CIDRs or plain addresses, at most 50); from anywhere else it is refused (401). Default: anywhere
+                         * @example [
+                         *       "10.0.0.0/8",
+                         *       "2001:db8::/32"
+                         *     ]
+                         */
+                        allowed_cidrs?: string[];
                     };
                 };
             };
@@ -809,15 +808,6 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    /**
-                     * @example {
-                     *       "name": "ci",
-                     *       "scopes": [
-                     *         "api"
-                     *       ],
-                     *       "expires_at": "2027-01-31"
-                     *     }
-                     */
                     "application/json": {
                         name: string;
                         description?: string;
@@ -828,6 +818,14 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string;
+                        /**
+                         * @description Tollgate's own: the networks the token may be used from (IPv4 or IPv6 CIDRs or plain addresses, at most 50); from anywhere else it is refused (401). Default: anywhere
+                         * @example [
+                         *       "10.0.0.0/8",
+                         *       "2001:db8::/32"
+                         *     ]
+                         */
+                        allowed_cidrs?: string[];
                     };
                 };
             };
@@ -1003,11 +1001,6 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    /**
-                     * @example {
-                     *       "expires_at": "2027-01-31"
-                     *     }
-                     */
                     "application/json": {
                         /**
                          * Format: date
@@ -1015,6 +1008,11 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string;
+                        /**
+                         * @description Tollgate's own: the old token keeps working this many seconds (an integer 0–86400; a numeric string is accepted), then is revoked. Default 0: revoked at once, as GitLab does
+                         * @example 300
+                         */
+                        grace_period_seconds?: unknown;
                     };
                 };
             };
@@ -1217,11 +1215,6 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    /**
-                     * @example {
-                     *       "expires_at": "2027-01-31"
-                     *     }
-                     */
                     "application/json": {
                         /**
                          * Format: date
@@ -1229,6 +1222,11 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string;
+                        /**
+                         * @description Tollgate's own: the old token keeps working this many seconds (an integer 0–86400; a numeric string is accepted), then is revoked. Default 0: revoked at once, as GitLab does
+                         * @example 300
+                         */
+                        grace_period_seconds?: unknown;
                     };
                 };
             };
@@ -3621,6 +3619,8 @@ export interface paths {
                         allow_local_requests_from_web_hooks_and_services?: boolean;
                         /** @description Minutes a container registry token is valid (default 5) */
                         container_registry_token_expire_delay?: number;
+                        /** @description POST /credentials/revoke calls allowed per IP per hour (default 60) */
+                        credentials_revoke_limit_per_hour?: number;
                     };
                 };
             };
@@ -3855,6 +3855,14 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string | null;
+                        /**
+                         * @description Tollgate's own: the networks the token may be used from (IPv4 or IPv6 CIDRs or plain addresses, at most 50); from anywhere else it is refused (401). Default: anywhere
+                         * @example [
+                         *       "10.0.0.0/8",
+                         *       "2001:db8::/32"
+                         *     ]
+                         */
+                        allowed_cidrs?: string[];
                     };
                 };
             };
@@ -4158,7 +4166,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate the group access token used to authenticate
-         * @description Needs the api or self_rotate scope. The old token is revoked at once; presenting it again revokes its successors (reuse detection).
+         * @description Needs the api or self_rotate scope. The old token is revoked at once (or, with `grace_period_seconds`, when its window ends); presenting it again once revoked revokes its successors (reuse detection).
          */
         post: {
             parameters: {
@@ -4179,6 +4187,11 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string | null;
+                        /**
+                         * @description Tollgate's own: the old token keeps working this many seconds (an integer 0–86400; a numeric string is accepted), then is revoked. Default 0: revoked at once, as GitLab does
+                         * @example 300
+                         */
+                        grace_period_seconds?: unknown;
                     };
                 };
             };
@@ -4282,6 +4295,11 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string | null;
+                        /**
+                         * @description Tollgate's own: the old token keeps working this many seconds (an integer 0–86400; a numeric string is accepted), then is revoked. Default 0: revoked at once, as GitLab does
+                         * @example 300
+                         */
+                        grace_period_seconds?: unknown;
                     };
                 };
             };
@@ -4524,6 +4542,14 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string | null;
+                        /**
+                         * @description Tollgate's own: the networks the token may be used from (IPv4 or IPv6 CIDRs or plain addresses, at most 50); from anywhere else it is refused (401). Default: anywhere
+                         * @example [
+                         *       "10.0.0.0/8",
+                         *       "2001:db8::/32"
+                         *     ]
+                         */
+                        allowed_cidrs?: string[];
                     };
                 };
             };
@@ -4827,7 +4853,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate the project access token used to authenticate
-         * @description Needs the api or self_rotate scope. The old token is revoked at once; presenting it again revokes its successors (reuse detection).
+         * @description Needs the api or self_rotate scope. The old token is revoked at once (or, with `grace_period_seconds`, when its window ends); presenting it again once revoked revokes its successors (reuse detection).
          */
         post: {
             parameters: {
@@ -4848,6 +4874,11 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string | null;
+                        /**
+                         * @description Tollgate's own: the old token keeps working this many seconds (an integer 0–86400; a numeric string is accepted), then is revoked. Default 0: revoked at once, as GitLab does
+                         * @example 300
+                         */
+                        grace_period_seconds?: unknown;
                     };
                 };
             };
@@ -4951,6 +4982,11 @@ export interface paths {
                          * @example 2027-01-31
                          */
                         expires_at?: string | null;
+                        /**
+                         * @description Tollgate's own: the old token keeps working this many seconds (an integer 0–86400; a numeric string is accepted), then is revoked. Default 0: revoked at once, as GitLab does
+                         * @example 300
+                         */
+                        grace_period_seconds?: unknown;
                     };
                 };
             };
@@ -5146,6 +5182,166 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["AuditEvent"][];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/audit_events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every audit event of the instance, newest first (administrators)
+         * @description Groups', projects' and users' events (personal access token creation, rotation, revocation, reuse detection, …). GitLab's filters: `entity_type` (with `entity_id`: one entity), `created_after`, `created_before`. Others: 403.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the events of this type of entity */
+                    entity_type?: "Project" | "User" | "Group" | "Gitlab::Audit::InstanceScope";
+                    /** @description Only the events of this entity (needs entity_type; 0: any) */
+                    entity_id?: number;
+                    /**
+                     * @description Created at or after (ISO 8601)
+                     * @example 2026-01-01T00:00:00Z
+                     */
+                    created_after?: string;
+                    /**
+                     * @description Created at or before (ISO 8601)
+                     * @example 2026-01-01T00:00:00Z
+                     */
+                    created_before?: string;
+                    /** @description Page number (default 1) */
+                    page?: number;
+                    /** @description Items per page (default 20, at most 100) */
+                    per_page?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The events, newest first, one page (see the pagination headers) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditEvent"][];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/audit_events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one audit event of the instance (administrators) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description ID of the audit event */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description An audit event (GitLab's AuditEvent entity) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditEvent"];
                     };
                 };
                 /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
@@ -6241,6 +6437,180 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v4/admin/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get information about a token, by its value (administrators)
+         * @description Any personal, group or project access token. Not a use of the token: its last use is left unchanged.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "glpat-xxxxxxxxxxxxxxxxxxxx"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The token (its value) */
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description A personal access token (GitLab's PersonalAccessToken entity), without the token itself */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PersonalAccessToken"];
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Invalid attributes, each with its messages */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        /**
+         * Revoke a token, by its value (administrators)
+         * @description Revoked as any revocation of its kind is, with its audit event; a revoked token stays revoked (204).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "glpat-xxxxxxxxxxxxxxxxxxxx"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The token (its value) */
+                        token: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description No credentials, or an unknown, expired or revoked token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Invalid attributes, each with its messages */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v4/session": {
         parameters: {
             query?: never;
@@ -6423,6 +6793,89 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v4/credentials/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report leaked tokens for revocation (no authentication; Tollgate's own, as GitHub's POST /credentials/revoke)
+         * @description Always 202 for a valid body, whether the values were active, revoked or unknown. Active tokens are revoked within 5 seconds; their group's or project's audit log (a personal token's user) records `token_revoked_leak_report` and the people responsible are emailed. Limited per IP per hour (application setting `credentials_revoke_limit_per_hour`, default 60): 429 with Retry-After.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "credentials": [
+                     *         "glpat-xxxxxxxxxxxxxxxxxxxx"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The values to revoke, 1 to 1000: any string; those that cannot be tokens are ignored */
+                        credentials: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Queued: active tokens among the values are revoked within 5 seconds */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            message: "202 Accepted";
+                        };
+                    };
+                };
+                /** @description Invalid parameters ({"error": "… is missing"}) or a request the server refuses ({"message": "400 Bad request - …"}) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description The body is not in a media type this route takes */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -6622,6 +7075,20 @@ export interface components {
              * @example 2026-01-20T22:11:48.151Z
              */
             revoked_at: string | null;
+            /**
+             * @description Tollgate's own: the networks (CIDRs or addresses, IPv4 or IPv6) the token may be used from; empty: anywhere
+             * @example [
+             *       "10.0.0.0/8",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowed_cidrs: string[];
+            /**
+             * Format: date-time
+             * @description Tollgate's own: the token was rotated with an overlap window and keeps working until then; null when no window is open
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            rotation_grace_ends_at: string | null;
         };
         /** @description A personal access token with the token itself: the answer of create and rotate */
         PersonalAccessTokenWithToken: {
@@ -6675,6 +7142,20 @@ export interface components {
              * @example 2026-01-20T22:11:48.151Z
              */
             revoked_at: string | null;
+            /**
+             * @description Tollgate's own: the networks (CIDRs or addresses, IPv4 or IPv6) the token may be used from; empty: anywhere
+             * @example [
+             *       "10.0.0.0/8",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowed_cidrs: string[];
+            /**
+             * Format: date-time
+             * @description Tollgate's own: the token was rotated with an overlap window and keeps working until then; null when no window is open
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            rotation_grace_ends_at: string | null;
             /**
              * @description The token itself; shown in this response only, never again
              * @example glpat-ExampleExampleExample
@@ -6949,6 +7430,8 @@ export interface components {
             allow_local_requests_from_web_hooks_and_services: boolean;
             /** @description Minutes a container registry token is valid (default 5) */
             container_registry_token_expire_delay: number;
+            /** @description POST /credentials/revoke calls allowed per IP per hour (default 60) */
+            credentials_revoke_limit_per_hour: number;
         } & {
             [key: string]: unknown;
         };
@@ -7004,6 +7487,20 @@ export interface components {
              * @example 2026-01-20T22:11:48.151Z
              */
             revoked_at: string | null;
+            /**
+             * @description Tollgate's own: the networks (CIDRs or addresses, IPv4 or IPv6) the token may be used from; empty: anywhere
+             * @example [
+             *       "10.0.0.0/8",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowed_cidrs: string[];
+            /**
+             * Format: date-time
+             * @description Tollgate's own: the token was rotated with an overlap window and keeps working until then; null when no window is open
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            rotation_grace_ends_at: string | null;
             /**
              * @description Role of the token's bot in the group: 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
              * @example 40
@@ -7069,6 +7566,20 @@ export interface components {
              * @example 2026-01-20T22:11:48.151Z
              */
             revoked_at: string | null;
+            /**
+             * @description Tollgate's own: the networks (CIDRs or addresses, IPv4 or IPv6) the token may be used from; empty: anywhere
+             * @example [
+             *       "10.0.0.0/8",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowed_cidrs: string[];
+            /**
+             * Format: date-time
+             * @description Tollgate's own: the token was rotated with an overlap window and keeps working until then; null when no window is open
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            rotation_grace_ends_at: string | null;
             /**
              * @description Role of the token's bot in the group: 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
              * @example 40
@@ -7140,6 +7651,20 @@ export interface components {
              */
             revoked_at: string | null;
             /**
+             * @description Tollgate's own: the networks (CIDRs or addresses, IPv4 or IPv6) the token may be used from; empty: anywhere
+             * @example [
+             *       "10.0.0.0/8",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowed_cidrs: string[];
+            /**
+             * Format: date-time
+             * @description Tollgate's own: the token was rotated with an overlap window and keeps working until then; null when no window is open
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            rotation_grace_ends_at: string | null;
+            /**
              * @description Role of the token's bot in the project: 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
              * @example 40
              */
@@ -7205,6 +7730,20 @@ export interface components {
              */
             revoked_at: string | null;
             /**
+             * @description Tollgate's own: the networks (CIDRs or addresses, IPv4 or IPv6) the token may be used from; empty: anywhere
+             * @example [
+             *       "10.0.0.0/8",
+             *       "2001:db8::/32"
+             *     ]
+             */
+            allowed_cidrs: string[];
+            /**
+             * Format: date-time
+             * @description Tollgate's own: the token was rotated with an overlap window and keeps working until then; null when no window is open
+             * @example 2026-01-20T22:11:48.151Z
+             */
+            rotation_grace_ends_at: string | null;
+            /**
              * @description Role of the token's bot in the project: 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner
              * @example 40
              */
@@ -7257,7 +7796,7 @@ export interface components {
                 target_details: string | null;
                 /** @description IP address the request came from; null for the console or a job */
                 ip_address: string | null;
-                /** @description Full path of the group */
+                /** @description Full path of the group or project; for a user, the username */
                 entity_path: string;
             } & {
                 [key: string]: unknown;

@@ -14,3 +14,9 @@ export function utcDatePlusDays(days: number, from: Date = new Date()): string {
   return date.toISOString().slice(0, 10);
 }
 
+
+/** A time of day in UTC, "14:05 UTC" (with the date when it is not today's). */
+export function formatUtcTime(iso: string, now: Date = new Date()): string {
+  const time = `${iso.slice(11, 16)} UTC`;
+  return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+}

@@ -38,16 +38,20 @@ function authenticationError(outcome: Exclude<Authentication, { kind: 'ok' }>): 
       return httpFailure('account_blocked');
     case 'expired':
     case 'revoked':
+    case 'ip_refused':
       return invalidTokenError(outcome.kind);
   }
 }
 
+const INVALID_TOKEN_CODES = { expired: 'token_expired', revoked: 'token_revoked', ip_refused: 'token_ip_refused' } as const;
+
 /**
  * RFC 6750's body for an expired or revoked token, as GitLab answers it, with its challenge;
- * `challenge` replaces the API's WWW-Authenticate line (forward auth has its own realm).
+ * `challenge` replaces the API's WWW-Authenticate line (forward auth has its own realm). A token
+ * used from outside its allowlist (Tollgate's own, issue 13) is answered the same way.
  */
-export function invalidTokenError(kind: 'expired' | 'revoked', challenge?: string): HttpError {
-  const refused = failure(kind === 'expired' ? 'token_expired' : 'token_revoked').error;
+export function invalidTokenError(kind: keyof typeof INVALID_TOKEN_CODES, challenge?: string): HttpError {
+  const refused = failure(INVALID_TOKEN_CODES[kind]).error;
   const description = refused.message!;
   const wwwAuthenticate = challenge ?? `Bearer realm="The API", error="invalid_token", error_description="${description}"`;
   return new HttpError(401, { error: 'invalid_token', error_description: description }, { 'www-authenticate': wwwAuthenticate }, refused);

@@ -21,6 +21,7 @@ export const ApplicationSettingsJson = Entity(
       git_auth_ban_duration_seconds: Type.Integer({ description: 'How long a ban lasts, in seconds' }),
       allow_local_requests_from_web_hooks_and_services: Type.Boolean({ description: 'Webhooks may call local and private network addresses' }),
       container_registry_token_expire_delay: Type.Integer({ description: 'Minutes a container registry token is valid (default 5)' }),
+      credentials_revoke_limit_per_hour: Type.Integer({ description: 'POST /credentials/revoke calls allowed per IP per hour (default 60)' }),
     },
     {
       $id: 'ApplicationSettings',

@@ -18,7 +18,7 @@ export const AuditEventJson = Entity(
           target_type: Nullable(Type.String({ description: 'The kind of target', examples: ['PersonalAccessToken'] })),
           target_details: Nullable(Type.String({ description: 'Name of the target' })),
           ip_address: Nullable(Type.String({ description: 'IP address the request came from; null for the console or a job' })),
-          entity_path: Type.String({ description: 'Full path of the group' }),
+          entity_path: Type.String({ description: 'Full path of the group or project; for a user, the username' }),
         },
         { additionalProperties: true, description: "The event's particulars (custom_message, token_id, scopes, …) beside GitLab's usual keys" },
       ),

@@ -64,6 +64,8 @@ const token = (over: Partial<TokenRow> = {}): TokenRow => ({
   thirty_days_notification_sent_at: null,
   seven_days_notification_sent_at: null,
   after_expiry_notification_sent_at: null,
+  allowed_cidrs: '[]',
+  rotation_grace_ends_at: null,
   ...over,
 });
 const used = token({ description: 'Deploys', expires_at: '2026-06-10', revoked: 1, revoked_at: AT, last_used_at: AT, last_used_ips: '["192.0.2.1","2001:db8::1"]' });

@@ -1,4 +1,5 @@
 import { isExpired } from '../../domain/expiry.js';
+import { openGraceEndsAt, rotationStanding } from '../../domain/rotation-grace.js';
 import type { TokenView } from '../../store/schema.js';
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { DateString, Entity, Nullable, Timestamp } from '../schemas.js';
@@ -19,6 +20,13 @@ export const tokenFields = {
   expires_at: Nullable(DateString('Expiry date: the token stops working at 00:00 UTC that day; null if it never expires')),
   last_used_ips: Type.Array(Type.String(), { description: 'The last IP addresses the token was used from (at most 5)' }),
   revoked_at: Nullable(Timestamp("When the token was revoked; null if it is not (Tollgate's addition: GitLab keeps it internally)")),
+  allowed_cidrs: Type.Array(Type.String(), {
+    description: "Tollgate's own: the networks (CIDRs or addresses, IPv4 or IPv6) the token may be used from; empty: anywhere",
+    examples: [['10.0.0.0/8', '2001:db8::/32']],
+  }),
+  rotation_grace_ends_at: Nullable(
+    Timestamp("Tollgate's own: the token was rotated with an overlap window and keeps working until then; null when no window is open"),
+  ),
 };
 
 /** The plaintext token: only in the responses of create and rotate. */
@@ -43,7 +51,9 @@ export const PersonalAccessTokenWithTokenJson = Entity(
  */
 export function toTokenJson(token: TokenView, now: Date): Static<typeof PersonalAccessTokenJson> {
   const expired = isExpired(token.expires_at, now);
-  const revoked = token.revoked === 1;
+  // A token whose rotation overlap window ended is revoked, whether or not the job wrote it yet.
+  const grace = { revoked: token.revoked === 1, rotationGraceEndsAt: token.rotation_grace_ends_at };
+  const revoked = rotationStanding(grace, now) === 'revoked';
   return {
     id: token.id,
     name: token.name,
@@ -59,7 +69,9 @@ export function toTokenJson(token: TokenView, now: Date): Static<typeof Personal
     expires_at: token.expires_at,
     last_used_ips: JSON.parse(token.last_used_ips) as string[],
     /** Tollgate's addition (GitLab keeps it internally as updated_at): when the token was revoked. */
-    revoked_at: token.revoked_at,
+    revoked_at: token.revoked_at ?? (revoked ? token.rotation_grace_ends_at : null),
+    allowed_cidrs: JSON.parse(token.allowed_cidrs) as string[],
+    rotation_grace_ends_at: openGraceEndsAt(grace, now),
   };
 }
 

@@ -54,6 +54,13 @@ describe.each(TEST_DIALECTS)('application settings routes (%s)', (dialect) => {
     await admin.put('/api/v4/application/settings', { ...DEFAULT_SETTINGS });
   });
 
+  it('credentials_revoke_limit_per_hour (issue 13): 60 by default, as GitHub\'s POST /credentials/revoke; an administrator may change it', async () => {
+    expect((await admin.get('/api/v4/application/settings')).json().credentials_revoke_limit_per_hour).toBe(60);
+    const res = await admin.put('/api/v4/application/settings', { credentials_revoke_limit_per_hour: 500 });
+    expect(res.json().credentials_revoke_limit_per_hour).toBe(500);
+    await admin.put('/api/v4/application/settings', { credentials_revoke_limit_per_hour: 60 });
+  });
+
   it('a bad value is a 400 and changes nothing, not even the valid values sent with it', async () => {
     const cases: [Record<string, unknown>, unknown][] = [
       [{ max_personal_access_token_lifetime: 0 }, { message: '400 Bad request - Max personal access token lifetime must be an integer between 1 and 400' }],
@@ -69,6 +76,7 @@ describe.each(TEST_DIALECTS)('application settings routes (%s)', (dialect) => {
       [{ require_personal_access_token_expiry: 'perhaps' }, { error: 'require_personal_access_token_expiry is invalid' }],
       [{ git_auth_ban_max_attempts: 0 }, { message: '400 Bad request - Git auth ban max attempts must be a positive integer' }],
       [{ inactive_resource_access_tokens_delete_after_days: -1 }, { message: '400 Bad request - Inactive resource access tokens delete after days must be a positive integer or blank' }],
+      [{ credentials_revoke_limit_per_hour: 0 }, { message: '400 Bad request - Credentials revoke limit per hour must be a positive integer' }],
     ];
     const before = await snapshot(h);
     for (const [body, expected] of cases) {

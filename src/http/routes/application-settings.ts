@@ -27,6 +27,7 @@ const SettingsBody = Type.Object({
   git_auth_ban_duration_seconds: Type.Optional(Type.Integer()),
   allow_local_requests_from_web_hooks_and_services: Type.Optional(Type.Boolean()),
   container_registry_token_expire_delay: Type.Optional(Type.Integer({ description: 'Minutes a container registry token is valid (default 5)' })),
+  credentials_revoke_limit_per_hour: Type.Optional(Type.Integer({ description: 'POST /credentials/revoke calls allowed per IP per hour (default 60)' })),
 }, { examples: [{ max_personal_access_token_lifetime: 90, token_reuse_detection: 'any_use' }] });
 
 export async function applicationSettingsRoutes(app: App, { ctx }: RouteOptions) {

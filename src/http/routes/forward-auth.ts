@@ -79,6 +79,7 @@ function refusalError(refusal: ForwardAuthRefusal, requirement: ForwardAuthRequi
       return httpFailure('unauthorized', undefined, { 'www-authenticate': forwardAuthChallenge(requirement.challenge, refusal.reason === 'unknown') });
     case 'expired':
     case 'revoked':
+    case 'ip_refused':
       return invalidTokenError(refusal.reason, forwardAuthChallenge(requirement.challenge, true));
     case 'insufficient_scope':
       return insufficientScope(requirement.scopes);

@@ -27,10 +27,19 @@ describe.each(TEST_DIALECTS)('personal access token routes (%s)', (dialect) => {
   afterAll(() => h.close());
 
   describe('GET /personal_access_tokens', () => {
-    it('a non-administrator sees only their own tokens, whatever user_id says', async () => {
+    it('a non-administrator sees only their own tokens, with or without their own user_id', async () => {
       const asAlice = client(h, alicePat.token);
       expect(ids(await asAlice.get('/api/v4/personal_access_tokens'))).toEqual([alicePat.id]);
-      expect(ids(await asAlice.get(`/api/v4/personal_access_tokens?user_id=${bob.id}`))).toEqual([alicePat.id]);
+      expect(ids(await asAlice.get(`/api/v4/personal_access_tokens?user_id=${alice.id}`))).toEqual([alicePat.id]);
+    });
+
+    it("GitLab 13.3+ (lib/api/personal_access_tokens.rb, restrict_non_admins!): a non-administrator naming another user's user_id is 401", async () => {
+      const asAlice = client(h, alicePat.token);
+      for (const userId of [bob.id, h.root.id, 99999999]) {
+        const res = await asAlice.get(`/api/v4/personal_access_tokens?user_id=${userId}`);
+        expect(res.statusCode).toBe(401);
+        expect(res.json()).toEqual({ message: '401 Unauthorized' });
+      }
     });
 
     it("an administrator sees everyone's, and one user's with user_id", async () => {

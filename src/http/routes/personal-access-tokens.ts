@@ -1,4 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
+import { MAX_ALLOWED_CIDRS } from '../../domain/ip-allowlist.js';
+import { parseGracePeriodSeconds } from '../../domain/rotation-grace.js';
 import {
   createOwnPersonalAccessToken,
   getPersonalAccessToken,
@@ -7,7 +9,7 @@ import {
   rotatePersonalAccessToken,
 } from '../../services/personal-access-tokens.js';
 import { requireCaller } from '../plugins/auth.js';
-import { unwrap } from '../plugins/errors.js';
+import { httpFailure, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { PersonalAccessTokenJson, PersonalAccessTokenWithTokenJson, toTokenJson, withToken } from '../presenters/tokens.js';
 import { DateString, errorResponses, NoContent, Ref } from '../schemas.js';
@@ -15,9 +17,38 @@ import { TokenListQuery, tokenFiltersFrom } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
 
 const TokenIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the personal access token' }) });
+
+/**
+ * Tollgate's own `allowed_cidrs` (issue 13), on every token create: its entries are checked by
+ * domain/ip-allowlist.ts, so that the console's commands get the same rules.
+ */
+export const AllowedCidrsParam = Type.Optional(
+  Type.Array(Type.String({ maxLength: 64 }), {
+    maxItems: MAX_ALLOWED_CIDRS,
+    description:
+      `Tollgate's own: the networks the token may be used from (IPv4 or IPv6 CIDRs or plain addresses, at most ${MAX_ALLOWED_CIDRS}); ` +
+      'from anywhere else it is refused (401). Default: anywhere',
+    examples: [['10.0.0.0/8', '2001:db8::/32']],
+  }),
+);
+
+/**
+ * Tollgate's own `grace_period_seconds` (issue 13), on every rotate: no type here, so that
+ * domain/rotation-grace.ts answers every wrong value in Grape's words (the schema's coercion
+ * would turn `true` into 1).
+ */
+export const GracePeriodSecondsParam = Type.Optional(
+  Type.Unsafe<number | string>({
+    description:
+      "Tollgate's own: the old token keeps working this many seconds (an integer 0–86400; a numeric string is accepted), " +
+      'then is revoked. Default 0: revoked at once, as GitLab does',
+    examples: [300],
+  }),
+);
+
 const RotateBody = Type.Object(
-  { expires_at: Type.Optional(DateString('Expiry of the new token; defaults to one week from today')) },
-  { examples: [{ expires_at: '2027-01-31' }] },
+  { expires_at: Type.Optional(DateString('Expiry of the new token; defaults to one week from today')), grace_period_seconds: GracePeriodSecondsParam },
+  { examples: [{ expires_at: '2027-01-31' }, { grace_period_seconds: 300 }] },
 );
 const tags = ['personal access tokens'];
 
@@ -28,8 +59,9 @@ export const NewPersonalAccessTokenBody = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 1024 })),
     scopes: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 }),
     expires_at: Type.Optional(DateString('Expiry date (midnight UTC); defaults to the maximum lifetime')),
+    allowed_cidrs: AllowedCidrsParam,
   },
-  { examples: [{ name: 'ci', scopes: ['api'], expires_at: '2027-01-31' }] },
+  { examples: [{ name: 'ci', scopes: ['api'], expires_at: '2027-01-31' }, { name: 'deploy', scopes: ['read_repository'], allowed_cidrs: ['10.0.0.0/8'] }] },
 );
 
 export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions) {
@@ -50,6 +82,8 @@ export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions)
     },
     async (request, reply) => {
       const caller = requireCaller(request);
+      // GitLab (13.3+, restrict_non_admins!): a non-administrator may name only themselves.
+      if (!caller.isAdmin && request.query.user_id !== undefined && request.query.user_id !== caller.id) throw httpFailure('unauthorized');
       const page = pageOf(request.query);
       const { items, total } = await listPersonalAccessTokens(ctx, caller, { ...tokenFiltersFrom(request.query), userId: request.query.user_id }, page);
       setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
@@ -70,8 +104,8 @@ export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions)
       },
     },
     async (request, reply) => {
-      const { name, description, scopes, expires_at } = request.body;
-      const issued = unwrap(await createOwnPersonalAccessToken(ctx, requireCaller(request), { name, description, scopes, expiresAt: expires_at }));
+      const { name, description, scopes, expires_at, allowed_cidrs } = request.body;
+      const issued = unwrap(await createOwnPersonalAccessToken(ctx, requireCaller(request), { name, description, scopes, expiresAt: expires_at, allowedCidrs: allowed_cidrs }));
       return reply.code(201).send(withToken(json(issued.row), issued.token));
     },
   );
@@ -104,7 +138,8 @@ export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions)
       },
     },
     async (request) => {
-      const issued = unwrap(await rotatePersonalAccessToken(ctx, requireCaller(request), 'self', request.body?.expires_at));
+      const grace = unwrap(parseGracePeriodSeconds(request.body?.grace_period_seconds));
+      const issued = unwrap(await rotatePersonalAccessToken(ctx, requireCaller(request), 'self', request.body?.expires_at, grace));
       return withToken(json(issued.row), issued.token);
     },
   );
@@ -134,7 +169,8 @@ export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions)
       },
     },
     async (request) => {
-      const issued = unwrap(await rotatePersonalAccessToken(ctx, requireCaller(request), request.params.id, request.body?.expires_at));
+      const grace = unwrap(parseGracePeriodSeconds(request.body?.grace_period_seconds));
+      const issued = unwrap(await rotatePersonalAccessToken(ctx, requireCaller(request), request.params.id, request.body?.expires_at, grace));
       return withToken(json(issued.row), issued.token);
     },
   );

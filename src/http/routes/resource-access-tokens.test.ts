@@ -43,6 +43,8 @@ const ENTITY_KEYS = [
   'expires_at',
   'last_used_ips',
   'revoked_at', // Tollgate's addition (docs/api.md)
+  'allowed_cidrs', // Tollgate's own (issue 13, docs/api.md)
+  'rotation_grace_ends_at', // Tollgate's own (issue 13, docs/api.md)
   'access_level',
   'resource_type',
   'resource_id',

@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { ASSIGNABLE_ACCESS_LEVELS } from '../../domain/access-levels.js';
 import type { ResourceKind } from '../../domain/bot-users.js';
+import { parseGracePeriodSeconds } from '../../domain/rotation-grace.js';
 import { GROUP_ACCESS_TOKEN_SCOPES } from '../../domain/scopes.js';
 import {
   createResourceAccessToken,
@@ -18,6 +19,7 @@ import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { RESOURCE_ACCESS_TOKEN_ENTITIES, toIssuedResourceAccessTokenJson, toResourceAccessTokenJson } from '../presenters/resource-access-tokens.js';
 import { errorResponses, IntegerEnum, NoContent, Ref, StringEnum } from '../schemas.js';
 import { TokenListQuery, tokenFiltersFrom } from '../token-filters.js';
+import { AllowedCidrsParam, GracePeriodSecondsParam } from './personal-access-tokens.js';
 import type { App, RouteOptions } from '../types.js';
 
 /** `:id` of `/groups/:id/…` and `/projects/:id/…`: an id or a URL-encoded full path. */
@@ -53,13 +55,17 @@ const CreateBody = Type.Object(
           'Default: today + the maximum lifetime (365 days unless an administrator changed it); never, when expiry is not required',
       ),
     ),
+    allowed_cidrs: AllowedCidrsParam,
   },
   { examples: [{ name: 'test_token', scopes: ['api', 'read_repository'], expires_at: '2027-01-31', access_level: 30, description: 'Deploys from CI' }] },
 );
 
 const RotateBody = Type.Object(
-  { expires_at: Type.Optional(ExpiresAt('Expiry of the new token (YYYY-MM-DD), at most the maximum lifetime from today. Default: one week from today')) },
-  { examples: [{ expires_at: '2027-01-31' }, {}] },
+  {
+    expires_at: Type.Optional(ExpiresAt('Expiry of the new token (YYYY-MM-DD), at most the maximum lifetime from today. Default: one week from today')),
+    grace_period_seconds: GracePeriodSecondsParam,
+  },
+  { examples: [{ expires_at: '2027-01-31' }, {}, { grace_period_seconds: 300 }] },
 );
 
 const ListQuery = Type.Object({ ...TokenListQuery });
@@ -159,9 +165,16 @@ export async function resourceAccessTokenRoutes(app: App, { ctx, kind }: Resourc
       },
     },
     async (request, reply) => {
-      const { name, description, scopes, access_level, expires_at } = request.body;
+      const { name, description, scopes, access_level, expires_at, allowed_cidrs } = request.body;
       const issued = unwrap(
-        await createResourceAccessToken(ctx, requireCaller(request), resource(request.params.id), { name, description, scopes, accessLevel: access_level, expiresAt: expires_at }),
+        await createResourceAccessToken(ctx, requireCaller(request), resource(request.params.id), {
+          name,
+          description,
+          scopes,
+          accessLevel: access_level,
+          expiresAt: expires_at,
+          allowedCidrs: allowed_cidrs,
+        }),
       );
       return reply.code(201).send(toIssuedResourceAccessTokenJson(issued, now()));
     },
@@ -174,14 +187,19 @@ export async function resourceAccessTokenRoutes(app: App, { ctx, kind }: Resourc
       schema: {
         tags,
         summary: `Rotate the ${kind} access token used to authenticate`,
-        description: 'Needs the api or self_rotate scope. The old token is revoked at once; presenting it again revokes its successors (reuse detection).',
+        description:
+          'Needs the api or self_rotate scope. The old token is revoked at once (or, with `grace_period_seconds`, when its window ends); ' +
+          'presenting it again once revoked revokes its successors (reuse detection).',
         params: Params,
         body: RotateBody,
         response: { 200: Ref(TokenWithTokenJson), ...errorResponses(400, 401, 403, 404, 405) },
       },
     },
-    async (request) =>
-      toIssuedResourceAccessTokenJson(unwrap(await selfRotateResourceAccessToken(ctx, requireCaller(request), resource(request.params.id), request.body?.expires_at ?? undefined)), now()),
+    async (request) => {
+      const grace = unwrap(parseGracePeriodSeconds(request.body?.grace_period_seconds));
+      const caller = requireCaller(request);
+      return toIssuedResourceAccessTokenJson(unwrap(await selfRotateResourceAccessToken(ctx, caller, resource(request.params.id), request.body?.expires_at ?? undefined, grace)), now());
+    },
   );
 
   app.post(
@@ -196,11 +214,14 @@ export async function resourceAccessTokenRoutes(app: App, { ctx, kind }: Resourc
         response: { 200: Ref(TokenWithTokenJson), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) =>
-      toIssuedResourceAccessTokenJson(
-        unwrap(await rotateResourceAccessToken(ctx, requireCaller(request), resource(request.params.id), request.params.token_id, request.body?.expires_at ?? undefined)),
+    async (request) => {
+      const grace = unwrap(parseGracePeriodSeconds(request.body?.grace_period_seconds));
+      const caller = requireCaller(request);
+      return toIssuedResourceAccessTokenJson(
+        unwrap(await rotateResourceAccessToken(ctx, caller, resource(request.params.id), request.params.token_id, request.body?.expires_at ?? undefined, grace)),
         now(),
-      ),
+      );
+    },
   );
 
   app.delete(

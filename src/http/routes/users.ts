@@ -94,9 +94,11 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
-      const { name, description, scopes, expires_at } = request.body;
-      const issued = unwrap(await createPersonalAccessToken(ctx, { userId: request.params.id, name, description, scopes, expiresAt: expires_at }));
+      const caller = requireAdmin(request);
+      const { name, description, scopes, expires_at, allowed_cidrs } = request.body;
+      const issued = unwrap(
+        await createPersonalAccessToken(ctx, { userId: request.params.id, name, description, scopes, expiresAt: expires_at, allowedCidrs: allowed_cidrs }, caller),
+      );
       return reply.code(201).send(withToken(toTokenJson(issued.row, ctx.clock.now()), issued.token));
     },
   );

@@ -8,6 +8,8 @@ import * as m0006 from './0006_project_expiry_notices.js';
 import * as m0007 from './0007_project_hooks.js';
 import * as m0008 from './0008_auth_invalidations.js';
 import * as m0009 from './0009_token_list_indexes.js';
+import * as m0010 from './0010_token_rotation_grace_and_allowlists.js';
+import * as m0011 from './0011_leak_reports.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -23,6 +25,8 @@ const migrations: Record<string, Migration> = {
   '0007_project_hooks': m0007,
   '0008_auth_invalidations': m0008,
   '0009_token_list_indexes': m0009,
+  '0010_token_rotation_grace_and_allowlists': m0010,
+  '0011_leak_reports': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -13,22 +13,35 @@ export interface AuditEventFilters {
   /** ISO timestamps, inclusive. */
   createdAfter?: string | undefined;
   createdBefore?: string | undefined;
+  /** The instance log's (GitLab's AuditEventFinder#by_entity): one type of entity, or one entity of it. */
+  entityType?: AuditEventRow['entity_type'] | undefined;
+  entityId?: number | undefined;
 }
 
-/** The events of one entity, and optionally those of other entities of one type (a group's projects). */
-export interface AuditEventScope {
-  type: AuditEventRow['entity_type'];
-  id: number;
-  also?: { type: AuditEventRow['entity_type']; ids: number[] };
-}
+/**
+ * The events of one entity, and optionally those of other entities of one type (a group's
+ * projects); or, for the instance log, every event.
+ */
+export type AuditEventScope =
+  | {
+      type: AuditEventRow['entity_type'];
+      id: number;
+      also?: { type: AuditEventRow['entity_type']; ids: number[] };
+    }
+  | 'instance';
 
 /** Newest first, as GitLab lists them. */
-export async function listAuditEvents(db: Db, entity: AuditEventScope, page: Page, filters: AuditEventFilters = {}): Promise<{ rows: AuditEventRow[]; total: number }> {
-  const { also } = entity;
-  let base = db.selectFrom('audit_events').where((eb) => {
-    const own = eb.and([eb('entity_type', '=', entity.type), eb('entity_id', '=', entity.id)]);
-    return also && also.ids.length > 0 ? eb.or([own, eb.and([eb('entity_type', '=', also.type), eb('entity_id', 'in', also.ids)])]) : own;
-  });
+export async function listAuditEvents(db: Db, scope: AuditEventScope, page: Page, filters: AuditEventFilters = {}): Promise<{ rows: AuditEventRow[]; total: number }> {
+  let base = db.selectFrom('audit_events');
+  if (scope !== 'instance') {
+    const { also } = scope;
+    base = base.where((eb) => {
+      const own = eb.and([eb('entity_type', '=', scope.type), eb('entity_id', '=', scope.id)]);
+      return also && also.ids.length > 0 ? eb.or([own, eb.and([eb('entity_type', '=', also.type), eb('entity_id', 'in', also.ids)])]) : own;
+    });
+  }
+  if (filters.entityType) base = base.where('entity_type', '=', filters.entityType);
+  if (filters.entityType && filters.entityId !== undefined) base = base.where('entity_id', '=', filters.entityId);
   if (filters.createdAfter) base = base.where('created_at', '>=', filters.createdAfter);
   if (filters.createdBefore) base = base.where('created_at', '<=', filters.createdBefore);
   const [rows, count] = await Promise.all([
@@ -37,3 +50,6 @@ export async function listAuditEvents(db: Db, entity: AuditEventScope, page: Pag
   ]);
   return { rows, total: toCount(count.n as number) };
 }
+
+export const findAuditEventById = (db: Db, id: number): Promise<AuditEventRow | undefined> =>
+  db.selectFrom('audit_events').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import { escapeLike, parseNameSearch } from '../../domain/search.js';
 import type { Database } from '../database.js';
 import { type NewTokenRow, type Schema, type TokenRow, type TokenView, type UserRow } from '../schema.js';
@@ -26,6 +26,70 @@ export async function revokeTokenIfActive(db: Db, id: number, now: string): Prom
     .where('revoked', '=', 0)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Rotation's end of the old token: revoked at once, or, with an overlap window (Tollgate's own,
+ * issue 13), left working until `graceEndsAt`. Only a token neither revoked nor already rotated
+ * is retired: false when another rotation came first (or the token was rotated with a window).
+ */
+export async function retireRotatedToken(db: Db, id: number, now: string, graceEndsAt: string | null): Promise<boolean> {
+  const result = await db
+    .updateTable('personal_access_tokens')
+    .set(graceEndsAt === null ? { revoked: 1, revoked_at: now, updated_at: now } : { rotation_grace_ends_at: graceEndsAt, updated_at: now })
+    .where('id', '=', id)
+    .where('revoked', '=', 0)
+    .where('rotation_grace_ends_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A rotated token whose overlap window has ended, now revoked (as of the window's end). */
+export interface EndedRotationGrace {
+  id: number;
+  userId: number;
+  name: string;
+  graceEndedAt: string;
+}
+
+/**
+ * Revokes the tokens whose overlap window ended by `now`, at most `limit` of them; their
+ * `revoked_at` is the window's end, the moment authentication stopped accepting them.
+ */
+export async function revokeTokensPastRotationGrace(db: Db, now: string, limit: number): Promise<EndedRotationGrace[]> {
+  const due = await db
+    .selectFrom('personal_access_tokens')
+    .select(['id', 'rotation_grace_ends_at'])
+    .where('rotation_grace_ends_at', '<=', now)
+    .where('revoked', '=', 0)
+    .orderBy('rotation_grace_ends_at')
+    .limit(limit)
+    .execute();
+  const ended: EndedRotationGrace[] = [];
+  for (const { id, rotation_grace_ends_at: endsAt } of due) {
+    const revoked = await db
+      .updateTable('personal_access_tokens')
+      .set({ revoked: 1, revoked_at: endsAt, updated_at: now })
+      .where('id', '=', id)
+      .where('revoked', '=', 0)
+      .returning(['id', 'user_id', 'name'])
+      .executeTakeFirst();
+    if (revoked) ended.push({ id: revoked.id, userId: revoked.user_id, name: revoked.name, graceEndedAt: endsAt! });
+  }
+  return ended;
+}
+
+/** Whether a `token_ip_refused` event was recorded for the token since `since` (one a minute at most). */
+export async function ipRefusalRecordedSince(db: Db, tokenId: number, since: string): Promise<boolean> {
+  const found = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('event_name', '=', 'token_ip_refused')
+    .where('target_id', '=', tokenId)
+    .where('created_at', '>', since)
+    .limit(1)
+    .executeTakeFirst();
+  return found !== undefined;
 }
 
 /**
@@ -144,6 +208,7 @@ async function hasManyMembers(db: Db, resource: BotResource): Promise<boolean> {
 /** `now` decides expiry: a token is expired from 00:00 UTC of its date, so compare with today's date. */
 function applyFilters(db: Db, query: TokenQuery, filters: TokenFilters, walkTokens: boolean, now: Date): TokenQuery {
   const today = now.toISOString().slice(0, 10);
+  const at = now.toISOString();
   let q = query.where('impersonation', '=', 0);
   if ('botsOf' in filters) {
     const bots = botMembers(db, filters.botsOf);
@@ -153,9 +218,13 @@ function applyFilters(db: Db, query: TokenQuery, filters: TokenFilters, walkToke
   } else if (filters.userIds !== 'all') {
     q = filters.userIds.length > 0 ? q.where('user_id', 'in', filters.userIds) : q.where(sql<boolean>`1 = 0`);
   }
-  if (filters.state === 'active') q = q.where('revoked', '=', 0).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', today)]));
-  if (filters.state === 'inactive') q = q.where((eb) => eb.or([eb('revoked', '=', 1), eb('expires_at', '<=', today)]));
-  if (filters.revoked !== undefined) q = q.where('revoked', '=', filters.revoked ? 1 : 0);
+  // A token whose rotation overlap window has ended is revoked, whether or not the job wrote it yet.
+  const notRevoked = (eb: ExpressionBuilder<Schema, 'personal_access_tokens'>) =>
+    eb.and([eb('revoked', '=', 0), eb.or([eb('rotation_grace_ends_at', 'is', null), eb('rotation_grace_ends_at', '>', at)])]);
+  const revoked = (eb: ExpressionBuilder<Schema, 'personal_access_tokens'>) => eb.or([eb('revoked', '=', 1), eb('rotation_grace_ends_at', '<=', at)]);
+  if (filters.state === 'active') q = q.where(notRevoked).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', today)]));
+  if (filters.state === 'inactive') q = q.where((eb) => eb.or([revoked(eb), eb('expires_at', '<=', today)]));
+  if (filters.revoked !== undefined) q = q.where(filters.revoked ? revoked : notRevoked);
   if (filters.createdBefore) q = q.where('created_at', '<=', filters.createdBefore);
   if (filters.createdAfter) q = q.where('created_at', '>=', filters.createdAfter);
   if (filters.lastUsedBefore) q = q.where('last_used_at', '<=', filters.lastUsedBefore);
@@ -276,6 +345,10 @@ export interface AuthenticatedToken {
   lastUsedAt: string | null;
   lastUsedIps: string[];
   impersonation: boolean;
+  /** Tollgate's own (issue 13): the networks it works from (`[]`: anywhere). */
+  allowedCidrs: string[];
+  /** Tollgate's own (issue 13): the end of its rotation overlap window, or null. */
+  rotationGraceEndsAt: string | null;
 }
 
 /** An authenticated token as the API shows it, from what authentication loaded. */
@@ -291,6 +364,8 @@ export const viewOfAuthenticatedToken = (token: AuthenticatedToken): TokenView =
   user_id: token.userId,
   last_used_at: token.lastUsedAt,
   last_used_ips: JSON.stringify(token.lastUsedIps),
+  allowed_cidrs: JSON.stringify(token.allowedCidrs),
+  rotation_grace_ends_at: token.rotationGraceEndsAt,
 });
 
 export interface TokenWithUser {
@@ -306,6 +381,7 @@ const LOOKUP_SQL = `
   select t.id as t_id, t.name as t_name, t.description as t_description, t.scopes as t_scopes, t.expires_at as t_expires_at,
          t.revoked as t_revoked, t.revoked_at as t_revoked_at, t.created_at as t_created_at,
          t.last_used_at as t_last_used_at, t.last_used_ips as t_last_used_ips, t.impersonation as t_impersonation,
+         t.allowed_cidrs as t_allowed_cidrs, t.rotation_grace_ends_at as t_rotation_grace_ends_at,
          u.id, u.username, u.email, u.name, u.state, u.is_admin, u.external, u.user_type, u.bot_namespace_id, u.bot_project_id,
          u.password_digest, u.created_at, u.updated_at
   from personal_access_tokens t join users u on u.id = t.user_id
@@ -323,11 +399,28 @@ type LookupRow = UserRow & {
   t_last_used_at: string | null;
   t_last_used_ips: string;
   t_impersonation: number;
+  t_allowed_cidrs: string;
+  t_rotation_grace_ends_at: string | null;
 };
 
 function toTokenWithUser(row: LookupRow | undefined): TokenWithUser | undefined {
   if (!row) return undefined;
-  const { t_id, t_name, t_description, t_scopes, t_expires_at, t_revoked, t_revoked_at, t_created_at, t_last_used_at, t_last_used_ips, t_impersonation, ...user } = row;
+  const {
+    t_id,
+    t_name,
+    t_description,
+    t_scopes,
+    t_expires_at,
+    t_revoked,
+    t_revoked_at,
+    t_created_at,
+    t_last_used_at,
+    t_last_used_ips,
+    t_impersonation,
+    t_allowed_cidrs,
+    t_rotation_grace_ends_at,
+    ...user
+  } = row;
   return {
     token: {
       id: Number(t_id),
@@ -342,6 +435,8 @@ function toTokenWithUser(row: LookupRow | undefined): TokenWithUser | undefined 
       lastUsedAt: t_last_used_at,
       lastUsedIps: JSON.parse(t_last_used_ips) as string[],
       impersonation: Number(t_impersonation) === 1,
+      allowedCidrs: JSON.parse(t_allowed_cidrs) as string[],
+      rotationGraceEndsAt: t_rotation_grace_ends_at,
     },
     user: user as UserRow,
   };

@@ -19,6 +19,7 @@ interface ConfirmDialogProps {
  */
 export function ConfirmDialog({ title, children, confirmLabel, danger, onConfirm, onClose }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
   const titleId = useId();
   const bodyId = useId();
   const [pending, setPending] = useState(false);
@@ -27,6 +28,9 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, onConfirm
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
+    // showModal focuses the first control, which may be one of the body's (the rotate dialog's
+    // overlap window): Cancel it is, whatever the body holds.
+    cancel.current?.focus();
     return () => dialog?.close();
   }, []);
 
@@ -60,7 +64,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, onConfirm
         </p>
       ) : null}
       <div className="actions">
-        <button type="button" className="button" autoFocus onClick={onClose} disabled={pending}>
+        <button ref={cancel} type="button" className="button" autoFocus onClick={onClose} disabled={pending}>
           Cancel
         </button>
         <button type="button" className={`button ${danger ? 'danger' : 'primary'}`} onClick={confirm} disabled={pending} aria-busy={pending || undefined}>

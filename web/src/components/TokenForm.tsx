@@ -1,4 +1,5 @@
 import { useRef, useState, type FormEvent } from 'react';
+import { MAX_ALLOWED_CIDRS, parseAllowedCidrs } from '../../../src/domain/ip-allowlist.js';
 import { SCOPE_DESCRIPTIONS, SCOPE_DESCRIPTIONS_FOR } from '../../../src/domain/scopes.js';
 import { api, type NewToken } from '../api';
 import { ASSIGNABLE_ACCESS_LEVELS, roleName, utcDatePlusDays } from '../format';
@@ -18,7 +19,27 @@ const FIELD_IDS: Record<string, string> = {
   expires_at: 'token-expires-at',
   access_level: 'token-access-level',
   scopes: SCOPES_ERROR_ID,
+  allowed_cidrs: 'token-allowed-cidrs',
 };
+
+/** The allowlist box's lines, blank ones dropped. */
+const allowlistLines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+/**
+ * What is wrong with the allowlist box, by the server's own rules (domain/ip-allowlist.ts), or
+ * null: said beside the field as soon as it is left, and again on submit.
+ */
+function allowlistError(text: string): string | null {
+  const lines = allowlistLines(text);
+  if (lines.length > MAX_ALLOWED_CIDRS) return `At most ${MAX_ALLOWED_CIDRS} entries.`;
+  const wrong = lines.filter((line) => !parseAllowedCidrs([line]).ok);
+  if (wrong.length === 0) return null;
+  return `Not an IP address or CIDR: ${wrong.join(', ')}. Write one a line, such as 10.0.0.0/8 or 2001:db8::1.`;
+}
 
 /** Whose token it is, in the page's words: "group", "project" or "personal" (access token). */
 export type TokenKind = 'group' | 'project' | 'personal';
@@ -55,6 +76,9 @@ export function TokenForm({ kind, createPath, scopes: offered, maxRole, nameHint
     const scopes = data.getAll('scopes').map(String);
     const found = validateForm(target);
     if (scopes.length === 0) found[SCOPES_ERROR_ID] = 'Select at least one scope.';
+    const allowlist = String(data.get('token-allowed-cidrs') ?? '');
+    const invalidAllowlist = allowlistError(allowlist);
+    if (invalidAllowlist) found['token-allowed-cidrs'] = invalidAllowlist;
     setErrors(found);
     setFailure(null);
     if (Object.keys(found).length > 0) return focusFirstError(target, found);
@@ -70,6 +94,7 @@ export function TokenForm({ kind, createPath, scopes: offered, maxRole, nameHint
         ...(expiresAt ? { expires_at: expiresAt } : {}),
         ...(maxRole === undefined ? {} : { access_level: Number(data.get('token-access-level')) }),
         scopes,
+        ...(allowlistLines(allowlist).length > 0 ? { allowed_cidrs: allowlistLines(allowlist) } : {}),
       });
       onCreated(created);
     } catch (error) {
@@ -120,6 +145,19 @@ export function TokenForm({ kind, createPath, scopes: offered, maxRole, nameHint
           </div>
         ))}
       </fieldset>
+      <TextArea
+        id="token-allowed-cidrs"
+        label="Allowed IP addresses (optional)"
+        rows={3}
+        spellCheck={false}
+        className="mono"
+        hint="One IP address or CIDR a line (10.0.0.0/8, 2001:db8::/32). From anywhere else the token is refused. Leave empty to allow any address."
+        error={errors['token-allowed-cidrs']}
+        onBlur={(event) => {
+          const invalid = allowlistError(event.currentTarget.value);
+          setErrors(({ ['token-allowed-cidrs']: _previous, ...others }) => (invalid ? { ...others, 'token-allowed-cidrs': invalid } : others));
+        }}
+      />
       <div className="actions">
         <button type="submit" className="button primary" disabled={pending} aria-busy={pending || undefined}>
           Create {kind} access token

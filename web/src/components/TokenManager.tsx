@@ -5,7 +5,15 @@ import { ConfirmDialog } from './ConfirmDialog';
 import { NewTokenPanel } from './NewTokenPanel';
 import { TokenForm, type TokenKind } from './TokenForm';
 import { TokenTable } from './TokenTable';
-import { Notice } from './fields';
+import { Notice, SelectField } from './fields';
+
+/** The rotate dialog's overlap windows (Tollgate's own `grace_period_seconds`, docs/api.md). */
+const GRACE_PERIODS: Array<[seconds: number, label: string]> = [
+  [0, 'No: it stops working at once'],
+  [300, '5 minutes'],
+  [3600, '1 hour'],
+  [86_400, '24 hours'],
+];
 
 /**
  * Everything a token page shows that depends on whose tokens they are: the group's, a project's
@@ -48,6 +56,7 @@ export function TokenManager({ source }: { source: TokenSource }) {
   const inactive = usePaged<ListedToken>(withState(source.listPath, 'inactive'));
   const [slot, setSlot] = useState<Slot>({ kind: 'intro' });
   const [pending, setPending] = useState<Pending>(null);
+  const [graceSeconds, setGraceSeconds] = useState(0);
   const [activeOnly, setActiveOnly] = useState(false);
   const [announcement, setAnnouncement] = useState('');
   const activeHeading = useRef<HTMLHeadingElement>(null);
@@ -69,7 +78,7 @@ export function TokenManager({ source }: { source: TokenSource }) {
   };
 
   const rotate = async (token: ListedToken) => {
-    const rotated = await api.post<NewToken>(`${source.tokenPath(token.id)}/rotate`, {});
+    const rotated = await api.post<NewToken>(`${source.tokenPath(token.id)}/rotate`, graceSeconds > 0 ? { grace_period_seconds: graceSeconds } : {});
     setPending(null);
     showToken(rotated);
     setAnnouncement(`Rotated ${token.name}. The new token is shown once, at the top of the page.`);
@@ -133,7 +142,10 @@ export function TokenManager({ source }: { source: TokenSource }) {
           kind="active"
           showRole={hasRole}
           empty={source.emptyActive}
-          onRotate={(token) => setPending({ action: 'rotate', token })}
+          onRotate={(token) => {
+            setGraceSeconds(0);
+            setPending({ action: 'rotate', token });
+          }}
           onRevoke={(token) => setPending({ action: 'revoke', token })}
         />
       </section>
@@ -150,9 +162,23 @@ export function TokenManager({ source }: { source: TokenSource }) {
       {pending?.action === 'rotate' ? (
         <ConfirmDialog title={`Rotate ${pending.token.name}?`} confirmLabel="Rotate" onConfirm={() => rotate(pending.token)} onClose={() => setPending(null)}>
           <p>
-            A new token with the same {hasRole ? 'role and scopes' : 'scopes'} replaces <strong>{pending.token.name}</strong>, which stops working at once.
-            This action cannot be undone: tools that use the current value will fail until you give them the new one. The new token expires in a week.
+            A new token with the same {hasRole ? 'role and scopes' : 'scopes'} replaces <strong>{pending.token.name}</strong>, which stops working{' '}
+            {graceSeconds > 0 ? 'when the overlap below ends' : 'at once'}. This action cannot be undone: tools that use the current value will fail
+            until you give them the new one. The new token expires in a week.
           </p>
+          <SelectField
+            id="rotate-grace-period"
+            label="Keep the old value working"
+            hint="An overlap window to roll out the new value: the old one keeps working until it ends."
+            value={String(graceSeconds)}
+            onChange={(event) => setGraceSeconds(Number(event.currentTarget.value))}
+          >
+            {GRACE_PERIODS.map(([seconds, label]) => (
+              <option key={seconds} value={seconds}>
+                {label}
+              </option>
+            ))}
+          </SelectField>
         </ConfirmDialog>
       ) : null}
       {pending?.action === 'revoke' ? (

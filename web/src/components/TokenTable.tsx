@@ -1,5 +1,5 @@
 import type { ListedToken } from '../api';
-import { formatDate, roleName } from '../format';
+import { formatDate, formatUtcTime, roleName } from '../format';
 
 interface TokenTableProps {
   tokens: ListedToken[];
@@ -32,6 +32,7 @@ export function TokenTable({ tokens, kind, caption, showRole, onRotate, onRevoke
             <th scope="col">Created</th>
             <th scope="col">Last used</th>
             <th scope="col">{active ? 'Expires' : 'Revoked or expired'}</th>
+            <th scope="col">Allowed from</th>
             {showRole ? <th scope="col">Role</th> : null}
             {active ? (
               <th scope="col">
@@ -52,7 +53,15 @@ export function TokenTable({ tokens, kind, caption, showRole, onRotate, onRevoke
               </td>
               <td data-label="Created">{formatDate(token.created_at)}</td>
               <td data-label="Last used">{formatDate(token.last_used_at)}</td>
-              <td data-label={active ? 'Expires' : 'Revoked or expired'}>{active ? formatDate(token.expires_at) : inactiveSince(token)}</td>
+              <td data-label={active ? 'Expires' : 'Revoked or expired'}>
+                {active ? formatDate(token.expires_at) : inactiveSince(token)}
+                {active && token.rotation_grace_ends_at ? (
+                  <span className="hint grace">Rotated: old value works until {formatUtcTime(token.rotation_grace_ends_at)}</span>
+                ) : null}
+              </td>
+              <td data-label="Allowed from" className="mono small">
+                {token.allowed_cidrs.length === 0 ? <span className="muted">Anywhere</span> : token.allowed_cidrs.join(', ')}
+              </td>
               {showRole ? <td data-label="Role">{token.access_level === undefined ? '' : roleName(token.access_level)}</td> : null}
               {active ? (
                 <td className="row-actions">
