@@ -92,10 +92,18 @@ export interface RunningServer {
 const READY_TIMEOUT_MS = 20_000;
 
 /** `tollgate serve [args]` on a free port, resolved once /-/readiness answers 200 (or rejected if it exits first). */
+/** Servers still running: a test that timed out never stopped its own, and they would outlive the run. */
+const runningServers = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of runningServers) child.kill('SIGKILL');
+});
+
 export async function startServe(env: Record<string, string>, args: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  runningServers.add(child);
+  child.once('exit', () => runningServers.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
