@@ -11,6 +11,12 @@ import type { App, RouteOptions } from '../types.js';
 import { resourceIdField } from './resource-access-tokens.js';
 
 const tags = ['audit events'];
+/** GitLab's `created_after` / `created_before`, read the same way on every audit events route. */
+const createdBetween = (query: { created_after?: string | undefined; created_before?: string | undefined }) => ({
+  createdAfter: dateTime('created_after', query.created_after),
+  createdBefore: dateTime('created_before', query.created_before),
+});
+
 const Since = (description: string) => Type.Optional(Type.String({ maxLength: 64, description: `${description} (ISO 8601)`, examples: ['2026-01-01T00:00:00Z'] }));
 
 /** Each kind's list: the same query and answer, its own readers (GitLab: read_group_audit_events, read_project_audit_events). */
@@ -50,7 +56,7 @@ export async function auditEventRoutes(app: App, { ctx }: RouteOptions) {
         },
       },
       async (request, reply) => {
-        const filters = { createdAfter: dateTime('created_after', request.query.created_after), createdBefore: dateTime('created_before', request.query.created_before) };
+        const filters = createdBetween(request.query);
         const page = pageOf(request.query);
         const { items, total } = unwrap(await list(ctx, requireCaller(request), request.params.id, filters, page));
         setPaginationHeaders(request, reply, ctx.config.externalUrl, page, total);
@@ -87,8 +93,7 @@ export async function auditEventRoutes(app: App, { ctx }: RouteOptions) {
       // Grape's `given :entity_id do requires :entity_type end`.
       if (entity_id !== undefined && entity_type === undefined) throw paramError('entity_type is missing');
       const filters = {
-        createdAfter: dateTime('created_after', request.query.created_after),
-        createdBefore: dateTime('created_before', request.query.created_before),
+        ...createdBetween(request.query),
         entityType: entity_type && ENTITY_TYPES[entity_type],
         // GitLab filters by id only when it is nonzero (AuditEventFinder#valid_entity_id?).
         entityId: entity_id || undefined,
