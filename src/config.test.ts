@@ -33,11 +33,12 @@ describe('loadConfig', () => {
       registryUrl: null,
       registryIssuer: 'tollgate',
       shutdownTimeoutSeconds: 30,
+      passwordHashCost: 17,
     });
   });
 
   it('a blank variable counts as unset', () => {
-    const blank = ['PORT', 'HOST', 'TOLLGATE_DATA_DIR', 'TOLLGATE_DATABASE_URL', 'TOLLGATE_EXTERNAL_URL', 'TOLLGATE_SMTP_URL', 'TOLLGATE_SECRET', 'TOLLGATE_INITIAL_ROOT_PASSWORD', 'TOLLGATE_LOG_LEVEL', 'TOLLGATE_TRUSTED_PROXIES', 'TOLLGATE_REGISTRY_URL', 'TOLLGATE_REGISTRY_ISSUER', 'TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS'];
+    const blank = ['PORT', 'HOST', 'TOLLGATE_DATA_DIR', 'TOLLGATE_DATABASE_URL', 'TOLLGATE_EXTERNAL_URL', 'TOLLGATE_SMTP_URL', 'TOLLGATE_SECRET', 'TOLLGATE_INITIAL_ROOT_PASSWORD', 'TOLLGATE_LOG_LEVEL', 'TOLLGATE_TRUSTED_PROXIES', 'TOLLGATE_REGISTRY_URL', 'TOLLGATE_REGISTRY_ISSUER', 'TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS', 'TOLLGATE_PASSWORD_HASH_COST'];
     expect(loadConfig(Object.fromEntries(blank.map((name, i) => [name, i % 2 ? '' : '  '])))).toEqual(loadConfig({}));
   });
 
@@ -57,6 +58,7 @@ describe('loadConfig', () => {
       TOLLGATE_REGISTRY_URL: 'https://registry.example.com/',
       TOLLGATE_REGISTRY_ISSUER: 'tollgate.example.com',
       TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS: '5',
+      TOLLGATE_PASSWORD_HASH_COST: '18',
     });
     expect(config).toEqual({
       port: 3000,
@@ -73,6 +75,7 @@ describe('loadConfig', () => {
       registryUrl: 'https://registry.example.com',
       registryIssuer: 'tollgate.example.com',
       shutdownTimeoutSeconds: 5,
+      passwordHashCost: 18,
     });
     expect(externalHost(config)).toBe('tollgate.example.com');
   });
@@ -130,6 +133,12 @@ describe('loadConfig', () => {
       for (const url of ['ftp://tollgate.example.com', 'https://tollgate.example.com/?a=1', 'https://tollgate.example.com/#top']) {
         expect(refusal({ TOLLGATE_EXTERNAL_URL: url })).toMatch(/^TOLLGATE_EXTERNAL_URL must be an http:\/\/ or https:\/\/ URL/);
       }
+    });
+
+    it.each(['9', '21', '16.5', 'high'])('TOLLGATE_PASSWORD_HASH_COST %s: below OWASP-grade costs only down to 2^10, for tests', (cost) => {
+      expect(refusal({ TOLLGATE_PASSWORD_HASH_COST: cost })).toBe(
+        `TOLLGATE_PASSWORD_HASH_COST must be a whole number from 10 to 20 (log2 of scrypt's N), got ${JSON.stringify(cost)}`,
+      );
     });
 
     it('TOLLGATE_REGISTRY_URL that is no http(s) URL; TOLLGATE_REGISTRY_ISSUER with spaces', () => {

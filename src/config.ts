@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import envSchema from 'env-schema';
 // TypeBox itself (which @fastify/type-provider-typebox re-exports): configuration needs nothing of the HTTP layer.
 import { Type, type Static } from 'typebox';
-import { MIN_PASSWORD_LENGTH } from './services/passwords.js';
+import { DEFAULT_PASSWORD_HASH_COST, MAX_PASSWORD_HASH_COST, MIN_PASSWORD_HASH_COST, MIN_PASSWORD_LENGTH } from './services/passwords.js';
 import { isPostgresUrl } from './store/database.js';
 
 /** The environment, read and validated once at start (docs/operator-guide.md: configuration). */
@@ -31,6 +31,8 @@ export interface Config {
   registryIssuer: string;
   /** How long a stopping server waits for requests in flight (a long `git push`) before it exits anyway. */
   shutdownTimeoutSeconds: number;
+  /** log2 of scrypt's N for new password digests: 17 is OWASP's minimum; lower only to make tests fast. */
+  passwordHashCost: number;
 }
 
 /** A bad setting: its message is one line naming the variable, shown as is by the console. */
@@ -91,6 +93,7 @@ const EnvSchema = Type.Object({
   TOLLGATE_REGISTRY_URL: Type.Optional(Type.String({ format: 'tollgate-external-url' })),
   TOLLGATE_REGISTRY_ISSUER: Type.String({ pattern: '^[\\x21-\\x7e]{1,255}$', default: 'tollgate' }),
   TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  TOLLGATE_PASSWORD_HASH_COST: Type.Integer({ minimum: MIN_PASSWORD_HASH_COST, maximum: MAX_PASSWORD_HASH_COST, default: DEFAULT_PASSWORD_HASH_COST }),
 });
 type Env = Static<typeof EnvSchema>;
 type Variable = keyof Env;
@@ -111,6 +114,7 @@ const EXPECTED: Record<Variable, string> = {
   TOLLGATE_REGISTRY_URL: 'an http:// or https:// URL without query string or fragment',
   TOLLGATE_REGISTRY_ISSUER: 'up to 255 printable characters without spaces',
   TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS: 'a number of seconds from 1 to 3600',
+  TOLLGATE_PASSWORD_HASH_COST: `a whole number from ${MIN_PASSWORD_HASH_COST} to ${MAX_PASSWORD_HASH_COST} (log2 of scrypt's N)`,
 };
 
 /** What was given, without secrets: URLs may carry passwords, so only their scheme is shown. */
@@ -186,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registryUrl: values.TOLLGATE_REGISTRY_URL?.replace(/\/+$/, '') ?? null,
     registryIssuer: values.TOLLGATE_REGISTRY_ISSUER,
     shutdownTimeoutSeconds: values.TOLLGATE_SHUTDOWN_TIMEOUT_SECONDS,
+    passwordHashCost: values.TOLLGATE_PASSWORD_HASH_COST,
   };
 }
 

@@ -44,7 +44,7 @@ async function ensureRoot(ctx: ServiceContext, now: string, host: string): Promi
       external: 0,
       user_type: 'human',
       bot_namespace_id: null,
-      password_digest: await hashPassword(password),
+      password_digest: await hashPassword(password, ctx.config.passwordHashCost),
       created_at: now,
       updated_at: now,
     });

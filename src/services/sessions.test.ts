@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DIALECTS } from '../../test/support/databases.js';
 import { makeUser } from '../../test/support/factories.js';
 import { createHarness, TEST_ROOT_PASSWORD, type Harness } from '../../test/support/harness.js';
-import { updateUser } from '../store/repositories/users.js';
+import { findUserById, updateUser } from '../store/repositories/users.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import {
   authenticateSession,
   csrfTokenFor,
@@ -51,6 +52,20 @@ describe.each(TEST_DIALECTS)('sessions (%s)', (dialect) => {
     const blocked = await makeUser(h, { password: PASSWORD });
     await updateUser(h.ctx.database.db, blocked.id, { state: 'blocked' });
     expect(await attempt(blocked.username, PASSWORD)).toEqual({ kind: 'blocked' });
+  });
+
+  it('a digest made at a lower scrypt cost still verifies, and sign-in re-makes it at the configured cost', async () => {
+    const user = await makeUser(h);
+    const weaker = await hashPassword(PASSWORD, h.ctx.config.passwordHashCost - 1);
+    await updateUser(h.ctx.database.db, user.id, { password_digest: weaker });
+    expect((await signedIn(user.username, PASSWORD)).user.id).toBe(user.id);
+    const upgraded = (await findUserById(h.ctx.database.db, user.id))!.password_digest!;
+    expect(upgraded.split('$')[1]).toBe(String(2 ** h.ctx.config.passwordHashCost));
+    expect(await verifyPassword(PASSWORD, upgraded)).toBe(true);
+    // A failed sign-in leaves the digest alone: only a verified password is re-hashed.
+    await updateUser(h.ctx.database.db, user.id, { password_digest: weaker });
+    expect(await attempt(user.username, 'wrong password')).toEqual({ kind: 'invalid' });
+    expect((await findUserById(h.ctx.database.db, user.id))!.password_digest).toBe(weaker);
   });
 
   it('stores only a digest of the session id, never the cookie value', async () => {

@@ -1,10 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../domain/constant-time.js';
-import { findUserById, findUserByLogin, clearSignInFailures, deleteExpiredSessionsOfUser, deleteSessionByDigest, findLiveSessionByDigest, insertSession, insertSignInFailure, recentSignInFailures, touchSessionRow, type SessionRow, deleteExpiredSessions, deleteSignInFailuresUpTo } from '../store/repositories/users.js';
+import { findUserById, findUserByLogin, clearSignInFailures, deleteExpiredSessionsOfUser, deleteSessionByDigest, findLiveSessionByDigest, insertSession, insertSignInFailure, recentSignInFailures, touchSessionRow, type SessionRow, deleteExpiredSessions, deleteSignInFailuresUpTo, updateUser } from '../store/repositories/users.js';
 import type { UserRow } from '../store/schema.js';
 import { sessionCaller, type SessionAuthenticatedCaller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { digestNeedsUpgrade, hashPassword, verifyPassword } from './passwords.js';
 
 /** GitLab's default session_expire_delay: a week without activity signs the browser out. */
 export const SESSION_IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
@@ -50,8 +50,13 @@ const normalizeLogin = (login: string) => login.trim().toLowerCase();
 
 // Verifying against a throwaway digest when the login is unknown costs the same scrypt time as a
 // wrong password, so response times do not tell which usernames exist.
-let decoyDigest: Promise<string> | undefined;
-const decoy = () => (decoyDigest ??= hashPassword(randomBytes(16).toString('hex')));
+// One per cost, as the instance's stored digests are made with its configured cost.
+const decoyDigests = new Map<number, Promise<string>>();
+function decoy(cost: number): Promise<string> {
+  let digest = decoyDigests.get(cost);
+  if (!digest) decoyDigests.set(cost, (digest = hashPassword(randomBytes(16).toString('hex'), cost)));
+  return digest;
+}
 
 /**
  * Signs a user in with a username or email and a password. Unknown login and wrong password are
@@ -74,7 +79,8 @@ export async function signIn(
 
   const user = login === '' ? undefined : await findUserByLogin(db, login);
   const signsIn = user && user.user_type === 'human' && user.password_digest !== null;
-  const passwordOk = await verifyPassword(input.password, signsIn ? user.password_digest : await decoy());
+  const cost = ctx.config.passwordHashCost;
+  const passwordOk = await verifyPassword(input.password, signsIn ? user.password_digest : await decoy(cost));
   if (!signsIn || !passwordOk) {
     await clearSignInFailures(db, login, input.ip, windowStart);
     await insertSignInFailure(db, login, input.ip, now.toISOString());
@@ -82,6 +88,10 @@ export async function signIn(
   }
   await clearSignInFailures(db, login, input.ip);
   if (user.state !== 'active') return { kind: 'blocked' };
+  // Digests made before the cost was raised are re-made now: the password is at hand only here.
+  if (digestNeedsUpgrade(user.password_digest, cost)) {
+    await updateUser(db, user.id, { password_digest: await hashPassword(input.password, cost), updated_at: now.toISOString() });
+  }
 
   const sessionId = randomBytes(SESSION_ID_BYTES).toString('base64url');
   const at = now.toISOString();

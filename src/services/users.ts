@@ -42,7 +42,7 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<R
   const taken = await usernameOrEmailTaken(db, input.username, input.email);
   if (taken.email) return failure('email_taken');
   if (taken.username) return failure('username_taken');
-  const passwordDigest = input.password ? await hashPassword(input.password) : null;
+  const passwordDigest = input.password ? await hashPassword(input.password, ctx.config.passwordHashCost) : null;
   const now = nowIso(ctx);
   try {
     return ok(

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { MIN_PASSWORD_HASH_COST } from '../../src/services/passwords.js';
 import { openDatabase, type Database, type Dialect } from '../../src/store/database.js';
 import { POSTGRES_URL } from '../support/databases.js';
 import { freePort } from '../support/server.js';
@@ -27,7 +28,8 @@ function baseEnv(): Record<string, string> {
 
 export async function cliInstance(dialect: Dialect): Promise<CliInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
-  const env: Record<string, string> = { ...baseEnv(), TOLLGATE_DATA_DIR: dataDir };
+  // Every first start hashes root's password: at production's cost that is a second per instance.
+  const env: Record<string, string> = { ...baseEnv(), TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PASSWORD_HASH_COST: String(MIN_PASSWORD_HASH_COST) };
   if (dialect === 'sqlite') {
     return {
       env,

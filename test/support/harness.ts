@@ -8,6 +8,7 @@ import { buildApp } from '../../src/http/app.js';
 import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
 import type { App } from '../../src/http/types.js';
 import { bootstrapInstance } from '../../src/services/bootstrap.js';
+import { MIN_PASSWORD_HASH_COST } from '../../src/services/passwords.js';
 import { closeServiceContext, openServiceContext, type ServiceContext } from '../../src/services/context.js';
 import { openDatabase, type Dialect } from '../../src/store/database.js';
 import { findUserByUsername } from '../../src/store/repositories/users.js';
@@ -44,6 +45,8 @@ function testConfig(overrides: Partial<Config> = {}): Config {
     registryUrl: null,
     registryIssuer: 'tollgate',
     shutdownTimeoutSeconds: 30,
+    // Every harness hashes root's password; production's 2^17 would cost a second each time.
+    passwordHashCost: MIN_PASSWORD_HASH_COST,
     ...overrides,
   };
 }
