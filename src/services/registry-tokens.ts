@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import {
   grantedImageActions,
   grantsCatalog,
@@ -106,6 +105,8 @@ export async function issueRegistryToken(ctx: ServiceContext, signingKey: Regist
 
   const { container_registry_token_expire_delay: expireDelayMinutes } = await getSettings(ctx.database.db);
   const { iat, nbf, exp } = registryTokenTimes(ctx.clock.now(), expireDelayMinutes);
+  // Loaded on the first registry token, not at start (a tenth of a second, for instances without a registry).
+  const { SignJWT } = await import('jose');
   const jwt = new SignJWT({ access, auth_type: authTypeOf(caller) })
     // `kid` for distribution 2.8, `x5c` for 3.x (§5 "Portability").
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: signingKey.keyId, x5c: [signingKey.certificateBase64Der] })

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
 import { libtrustKeyId } from '../domain/libtrust.js';
 
 /**
@@ -52,7 +51,9 @@ async function createOnce(file: string, content: string, mode: number): Promise<
 }
 
 /** A self-signed CA certificate of the key (distribution only uses its key, but checks its dates when the token names it in `x5c`). */
-function selfSignedCertificate(privateKey: KeyObject, now: Date): string {
+async function selfSignedCertificate(privateKey: KeyObject, now: Date): Promise<string> {
+  // Loaded here, not at start: only the first registry request of a new instance makes a certificate.
+  const { default: forge } = await import('node-forge');
   const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString());
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
@@ -84,7 +85,7 @@ export async function openRegistrySigningKey(dataDir: string, now: Date): Promis
   const publicKey = createPublicKey(privateKey);
 
   const certificateFile = registryCertificatePath(dataDir);
-  if (!existsSync(certificateFile)) await createOnce(certificateFile, selfSignedCertificate(privateKey, now), 0o644);
+  if (!existsSync(certificateFile)) await createOnce(certificateFile, await selfSignedCertificate(privateKey, now), 0o644);
   const certificate = new X509Certificate(await readFile(certificateFile));
   if (!certificate.publicKey.equals(publicKey)) {
     throw new Error(`${certificateFile} is not a certificate of ${keyFile}: remove the certificate and start again to have it made anew`);
