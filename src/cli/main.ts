@@ -5,6 +5,7 @@ import { createPersonalAccessToken } from '../services/personal-access-tokens.js
 import { instanceSettings, updateSettings } from '../services/settings.js';
 import { createUser, userByUsername } from '../services/users.js';
 import { ALLOWED_CIDRS_OPTION, CliError, isoDateOption, out, scopeList, valueOf, withRuntime } from './common.js';
+import { registerBackupCommands } from './backup.js';
 import { registerResourceTokenCommands } from './resource-tokens.js';
 import { registerJobCommands } from './jobs.js';
 import { registerRegistryCommands } from './registry.js';
@@ -109,6 +110,7 @@ export function buildProgram(): Command {
     );
 
   registerJobCommands(program);
+  registerBackupCommands(program);
   registerResourceTokenCommands(program, 'group');
   registerResourceTokenCommands(program, 'project');
   registerRegistryCommands(program);

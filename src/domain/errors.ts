@@ -20,7 +20,8 @@ export type FailureKind =
   | 'unprocessable' // 422 {"message":{"<field>":["<reason>"]}}
   | 'unprocessable_reason' // 422 {"message":"<reason>"} (render_api_error! with a string)
   | 'invalid_record' // 400 {"message":{"<field>":["<reason>"]}} (a model's errors, answered as 400)
-  | 'too_many_requests'; // 429 {"message":"429 Too Many Requests - <reason>"}
+  | 'too_many_requests' // 429 {"message":"429 Too Many Requests - <reason>"}
+  | 'throttled'; // 429 {"message":"Retry later"} (GitLab's Rack::Attack throttles), with Retry-After
 
 interface Entry {
   kind: FailureKind;
@@ -42,6 +43,10 @@ export const ERRORS = {
   csrf_token_invalid: { kind: 'forbidden', message: 'CSRF token invalid' },
   sign_in_throttled: { kind: 'too_many_requests' },
   credentials_revoke_limited: { kind: 'too_many_requests' },
+  /** Issue 14: too many failed token authentications from the client's address this minute. */
+  failed_auth_throttled: { kind: 'throttled' },
+  /** Issue 14: the user created `token_creations_limit_per_minute` tokens this minute. */
+  token_creations_limited: { kind: 'throttled' },
   personal_access_token_required: { kind: 'bad_request', message: 'This endpoint requires token type to be a personal access token' },
   // A token that cannot be used, or lacks the route's scope: RFC 6750 bodies (`invalid_token`,
   // `insufficient_scope`) rather than GitLab's message shape; the messages are their descriptions.
@@ -122,6 +127,8 @@ export interface Failure {
   message?: string;
   /** The fields the failure is about, each with its own message (validation failures). */
   fields?: FieldError[];
+  /** A throttled request: when to try again (the Retry-After header). */
+  retryAfterSeconds?: number;
 }
 
 export type Failed = { ok: false; error: Failure };
@@ -142,6 +149,11 @@ export function failure(code: ErrorCode, message?: string): Failed {
  */
 export function invalidFields(code: ErrorCode, fields: FieldError[]): Failed {
   return { ok: false, error: { code, kind: ERRORS[code].kind, message: fields.map((f) => f.message).join(', '), fields } };
+}
+
+/** A refusal that lifts by itself: the client may retry after `retryAfterSeconds`. */
+export function throttled(code: 'failed_auth_throttled' | 'token_creations_limited', retryAfterSeconds: number): Failed {
+  return { ok: false, error: { code, kind: ERRORS[code].kind, retryAfterSeconds } };
 }
 
 const withReason = (prefix: string, reason: string | undefined) => (reason ? `${prefix} - ${reason}` : prefix);
@@ -180,5 +192,7 @@ export function gitLabAnswer(failure: Failure): { status: number; body: Record<s
       return { status: 422, body: { message: failure.message ?? '422 Unprocessable Entity' } };
     case 'too_many_requests':
       return { status: 429, body: { message: withReason('429 Too Many Requests', failure.message) } };
+    case 'throttled':
+      return { status: 429, body: { message: 'Retry later' } };
   }
 }

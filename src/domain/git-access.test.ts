@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccessLevel } from './access-levels.js';
-import { banEndsAt, decideGitAccess, failureWindowStart, GIT_MESSAGES, gitAuthBanPolicy, isGitService, operationOf, shouldBan, type GitCaller } from './git-access.js';
+import { decideGitAccess, GIT_MESSAGES, isGitService, operationOf, type GitCaller } from './git-access.js';
 import type { Actor } from './permissions.js';
-import { DEFAULT_SETTINGS } from './settings.js';
 
 const human: Actor = { id: 1, isAdmin: false, external: false, userType: 'human' };
 const bot: Actor = { id: 2, isAdmin: false, external: false, userType: 'project_bot' };
@@ -69,22 +68,5 @@ describe('Git access rules (§3.5)', () => {
     expect(operationOf('git-receive-pack')).toBe('push');
     expect(isGitService('git-upload-archive')).toBe(false);
     expect(isGitService('git-foo')).toBe(false);
-  });
-});
-
-describe('Git authentication ban arithmetic', () => {
-  const policy = gitAuthBanPolicy(DEFAULT_SETTINGS);
-  const now = new Date('2026-06-15T12:00:00.000Z');
-
-  it('defaults: 30 failures within 3 minutes ban for 1 hour', () => {
-    expect(policy).toEqual({ enabled: true, maxAttempts: 30, findTimeSeconds: 180, durationSeconds: 3600 });
-    expect(shouldBan(policy, 29)).toBe(false);
-    expect(shouldBan(policy, 30)).toBe(true);
-    expect(failureWindowStart(policy, now).toISOString()).toBe('2026-06-15T11:57:00.000Z');
-    expect(banEndsAt(policy, now).toISOString()).toBe('2026-06-15T13:00:00.000Z');
-  });
-
-  it('a disabled ban never engages', () => {
-    expect(shouldBan({ ...policy, enabled: false }, 1000)).toBe(false);
   });
 });

@@ -1,10 +1,9 @@
-import type { InstanceSettings } from './settings.js';
 import { canDownloadCode, canPushCode, canRead, type Actor, type Visibility } from './permissions.js';
 import { canDownloadCodeWithScopes, canPushCodeWithScopes } from './scopes.js';
 
 /**
  * Who may pull and push over Git smart HTTP (§3.5; GitLab's Gitlab::GitAccess and
- * Repositories::GitHttpClientController), and the failed-authentication ban arithmetic.
+ * Repositories::GitHttpClientController). The failed-authentication ban is failed-auth-ban.ts's.
  */
 
 export const GIT_SERVICES = ['git-upload-pack', 'git-receive-pack'] as const;
@@ -68,30 +67,3 @@ export function decideGitAccess(operation: GitOperation, caller: GitCaller | nul
   if (operation === 'pull') return canDownloadCode(caller.actor, project.visibility, project.memberLevel) ? allowed : forbidden(GIT_MESSAGES.download);
   return canPushCode(caller.actor, project.memberLevel) ? allowed : forbidden(GIT_MESSAGES.pushCode);
 }
-
-/**
- * Failed Git authentications (GitLab's rack_attack git_basic_auth): `maxAttempts` failures from one
- * IP within `findTimeSeconds` ban the IP for `durationSeconds`; a success from the IP clears its count.
- */
-export interface GitAuthBanPolicy {
-  enabled: boolean;
-  maxAttempts: number;
-  findTimeSeconds: number;
-  durationSeconds: number;
-}
-
-export function gitAuthBanPolicy(settings: InstanceSettings): GitAuthBanPolicy {
-  return {
-    enabled: settings.git_auth_ban_enabled,
-    maxAttempts: settings.git_auth_ban_max_attempts,
-    findTimeSeconds: settings.git_auth_ban_find_time_seconds,
-    durationSeconds: settings.git_auth_ban_duration_seconds,
-  };
-}
-
-/** Failures at or before this instant no longer count. */
-export const failureWindowStart = (policy: GitAuthBanPolicy, now: Date): Date => new Date(now.getTime() - policy.findTimeSeconds * 1000);
-
-export const banEndsAt = (policy: GitAuthBanPolicy, now: Date): Date => new Date(now.getTime() + policy.durationSeconds * 1000);
-
-export const shouldBan = (policy: GitAuthBanPolicy, failuresInWindow: number): boolean => policy.enabled && failuresInWindow >= policy.maxAttempts;

@@ -1,3 +1,4 @@
+import { parseAllowedCidrs } from './ip-allowlist.js';
 import { DEFAULT_TOKEN_PREFIX } from './token-format.js';
 
 /**
@@ -14,11 +15,20 @@ export interface InstanceSettings {
   token_reuse_detection: 'rotate' | 'any_use' | 'off';
   resource_access_token_notify_inherited: boolean;
   lock_resource_access_token_notify_inherited: boolean;
-  /** Git over HTTP: failed authentications from one IP before a ban (GitLab: rack_attack_git_basic_auth). */
-  git_auth_ban_enabled: boolean;
-  git_auth_ban_max_attempts: number;
-  git_auth_ban_find_time_seconds: number;
-  git_auth_ban_duration_seconds: number;
+  /**
+   * Git over HTTP and the container registry: failed authentications from one IP before a ban
+   * (GitLab: rack_attack_git_basic_auth; docs/operator-guide.md "Brute force").
+   */
+  failed_auth_ban_enabled: boolean;
+  failed_auth_ban_max_attempts: number;
+  failed_auth_ban_find_time_seconds: number;
+  failed_auth_ban_duration_seconds: number;
+  /** The API and forward auth: failed token authentications from one IP per minute before its token requests answer 429; 0 = off. */
+  api_failed_auth_limit_per_minute: number;
+  /** Networks the throttle never holds back (monitoring hosts); none by default, loopback included. */
+  failed_auth_throttle_allowlist: string[];
+  /** Tokens (personal, group, project) one user may create per minute; 0 = no limit. */
+  token_creations_limit_per_minute: number;
   allow_local_requests_from_web_hooks_and_services: boolean;
   /** Minutes a container registry token is valid (GitLab's own setting, default 5; INTEGRATIONS.md §4). */
   container_registry_token_expire_delay: number;
@@ -34,10 +44,13 @@ export const DEFAULT_SETTINGS: InstanceSettings = {
   token_reuse_detection: 'rotate',
   resource_access_token_notify_inherited: false,
   lock_resource_access_token_notify_inherited: false,
-  git_auth_ban_enabled: true,
-  git_auth_ban_max_attempts: 30,
-  git_auth_ban_find_time_seconds: 180,
-  git_auth_ban_duration_seconds: 3600,
+  failed_auth_ban_enabled: true,
+  failed_auth_ban_max_attempts: 30,
+  failed_auth_ban_find_time_seconds: 180,
+  failed_auth_ban_duration_seconds: 3600,
+  api_failed_auth_limit_per_minute: 100,
+  failed_auth_throttle_allowlist: [],
+  token_creations_limit_per_minute: 60,
   allow_local_requests_from_web_hooks_and_services: false,
   container_registry_token_expire_delay: 5,
   credentials_revoke_limit_per_hour: 60,
@@ -66,11 +79,16 @@ export function settingError(key: keyof InstanceSettings, value: unknown): strin
       return value === null || intIn(1, 36500) ? null : 'Inactive resource access tokens delete after days must be a positive integer or blank';
     case 'token_reuse_detection':
       return typeof value === 'string' && REUSE_MODES.includes(value) ? null : 'Token reuse detection must be one of rotate, any_use, off';
-    case 'git_auth_ban_max_attempts':
-      return intIn(1, 100000) ? null : 'Git auth ban max attempts must be a positive integer';
-    case 'git_auth_ban_find_time_seconds':
-    case 'git_auth_ban_duration_seconds':
+    case 'failed_auth_ban_max_attempts':
+      return intIn(1, 100000) ? null : 'Failed auth ban max attempts must be a positive integer';
+    case 'failed_auth_ban_find_time_seconds':
+    case 'failed_auth_ban_duration_seconds':
       return intIn(1, 31536000) ? null : `${humanize(key)} must be a positive number of seconds`;
+    case 'api_failed_auth_limit_per_minute':
+    case 'token_creations_limit_per_minute':
+      return intIn(0, 1000000) ? null : `${humanize(key)} must be 0 (off) or a positive integer`;
+    case 'failed_auth_throttle_allowlist':
+      return Array.isArray(value) && parseAllowedCidrs(value).ok ? null : 'Failed auth throttle allowlist must be a list of at most 50 IP addresses or CIDR networks';
     case 'container_registry_token_expire_delay':
       return intIn(1, 525600) ? null : 'Container registry token expire delay must be a positive number of minutes';
     case 'credentials_revoke_limit_per_hour':
@@ -85,9 +103,10 @@ function humanize(key: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Console input ("365", "true", "", "null") to a typed value for `key`. */
+/** Console input ("365", "true", "", "null", "10.0.0.0/8,192.0.2.7") to a typed value for `key`. */
 export function parseSettingText(key: keyof InstanceSettings, text: string): unknown {
   const current = DEFAULT_SETTINGS[key];
+  if (Array.isArray(current)) return text.trim() === '' ? [] : text.split(',').map((entry) => entry.trim());
   if (key === 'inactive_resource_access_tokens_delete_after_days' && (text === '' || text === 'null')) return null;
   if (typeof current === 'boolean') return text === 'true' ? true : text === 'false' ? false : text;
   if (typeof current === 'number' || key === 'inactive_resource_access_tokens_delete_after_days') return /^-?\d+$/.test(text) ? Number(text) : text;

@@ -35,6 +35,9 @@ import { sessionRoutes } from './routes/session.js';
 import { credentialsRevokeRoutes } from './routes/credentials-revoke.js';
 import type { App } from './types.js';
 
+/** The largest request body any route parses (docs/operator-guide.md "Request size limits"). */
+export const API_BODY_LIMIT_BYTES = 1024 * 1024;
+
 export interface AppOptions {
   ctx: ServiceContext;
   logger?: FastifyServerOptions['logger'];
@@ -88,6 +91,11 @@ export async function buildApp({ ctx, logger = false }: AppOptions): Promise<App
     },
     trustProxy: ctx.config.trustedProxies.length > 0 ? ctx.config.trustedProxies : false,
     routerOptions: { maxParamLength: 1024 },
+    // Every parsed body (JSON, forms) is at most API_BODY_LIMIT_BYTES: the API's largest, a
+    // thousand leaked values for /credentials/revoke, is under 100 KiB. More is a 413 before any
+    // parsing. Git's bodies are not parsed but streamed to git (git/routes.ts), and forward auth
+    // never reads one. Headers and the URL are capped by Node itself (16 KiB together: 431).
+    bodyLimit: API_BODY_LIMIT_BYTES,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: true, useDefaults: true, allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: finiteNumbersOnly() } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -12,13 +12,25 @@ export const ResourceIdParams = Type.Object({
   id: Type.String({ description: 'ID or URL-encoded full path', minLength: 1, maxLength: 1024 }),
 });
 
+/**
+ * The bounds of every integer parameter (issue 14): PostgreSQL's `integer` (ids are `serial`).
+ * Beyond them a value is refused as Grape refuses a non-integer, `<name> is invalid`, and never
+ * reaches a query. test/fuzz/integer-bounds.test.ts fails on an integer parameter without bounds.
+ */
+export const MIN_INTEGER = -2_147_483_648;
+export const MAX_INTEGER = 2_147_483_647;
+
+/** The id of a row, in a path, a query or a body: 1 … MAX_INTEGER. */
+export const Id = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_INTEGER, ...options });
+
 const MAX_PAGE = 10_000_000;
 
 /** Offset pagination (GitLab: page defaults to 1, per_page to 20, capped at 100). */
 export const PaginationQuery = {
   // Bounded so that page × per_page stays a number the database takes as an offset.
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, description: 'Page number (default 1)' })),
-  per_page: Type.Optional(Type.Integer({ minimum: 1, description: 'Items per page (default 20, at most 100)' })),
+  // Above 100 is read as 100, as GitLab does; the bound only keeps it an integer of the database's.
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_INTEGER, description: 'Items per page (default 20, at most 100)' })),
 };
 
 export const DateString = (description: string) => Type.String({ format: 'date', description, examples: ['2027-01-31'] });

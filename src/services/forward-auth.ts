@@ -6,13 +6,13 @@ import type { GroupRow, ProjectRow } from '../store/schema.js';
 import { groupAccessLevel, projectAccessLevel } from './access.js';
 import type { TokenAuthenticatedCaller } from './caller.js';
 import type { ServiceContext } from './context.js';
-import { authenticateBehindIpBan } from './git-auth-ban.js';
+import { authenticateBehindThrottle } from './failed-auth-throttle.js';
 
 /**
  * Forward auth for reverse proxies (docs/forward-auth.md): may this token's holder reach the
  * service behind the proxy? Authentication is the API's (authenticateToken: cache, expiry,
- * revocation, reuse detection); failed authentications count towards Git's per-IP ban, because
- * the endpoint is as good a place to guess tokens as Git's.
+ * revocation, reuse detection) and its failed-authentication throttle: the endpoint is as good a
+ * place to guess tokens as the API, and as GitLab bans neither, neither is banned (issue 14).
  */
 
 /** What the request presented, as the route read it from its headers. */
@@ -33,7 +33,9 @@ export interface ForwardAuthRequest {
 export type ForwardAuthRefusal =
   /** No usable token: 401 with a challenge. */
   | { ok: false; status: 401; reason: 'missing' | 'unknown' | 'expired' | 'revoked' | 'ip_refused' }
-  | { ok: false; status: 403; reason: 'ip_banned' | 'blocked' | 'insufficient_scope' }
+  | { ok: false; status: 403; reason: 'blocked' | 'insufficient_scope' }
+  /** The client's address failed too often this minute (the API's throttle). */
+  | { ok: false; status: 429; reason: 'throttled'; retryAfterSeconds: number }
   /** The user may not see the group or project, or holds too low a role there (or it does not exist). */
   | { ok: false; status: 403; reason: 'forbidden'; caller: TokenAuthenticatedCaller };
 
@@ -60,21 +62,23 @@ async function standingOn(db: Db, resource: Resource, userId: number): Promise<F
 }
 
 /**
- * The decision, in the order of the API and of Git: credentials (the IP ban first, as Git checks
- * it only where credentials are checked), then the token's scopes, then the role on the group or
- * project.
+ * The decision, in the order of the API: credentials (the throttle first, and only where a token
+ * is presented), then the token's scopes, then the role on the group or project.
  */
 export async function decideForwardAuth(ctx: ServiceContext, request: ForwardAuthRequest): Promise<ForwardAuthDecision> {
   const { credential, requirement, ip } = request;
   if (credential.kind === 'none') return { ok: false, status: 401, reason: 'missing' };
   const db = ctx.database.db;
   const presented = credential.kind === 'token' ? credential.token : null;
-  const [outcome, resource] = await Promise.all([authenticateBehindIpBan(ctx, presented, { path: request.path, ip }), findResource(db, requirement.target)]);
-  if (outcome.kind === 'banned') return { ok: false, status: 403, reason: 'ip_banned' };
+  // The token first, then the group or project: a held address costs no lookup at all, and a
+  // valid token is usually answered from memory, so running them side by side would gain little.
+  const outcome = await authenticateBehindThrottle(ctx, presented, { path: request.path, ip });
+  if (outcome.kind === 'throttled') return { ok: false, status: 429, reason: 'throttled', retryAfterSeconds: outcome.retryAfterSeconds };
   if (outcome.kind === 'blocked') return { ok: false, status: 403, reason: 'blocked' };
-  if (outcome.kind === 'failed') return { ok: false, status: 401, reason: outcome.authentication ?? 'unknown' };
+  if (outcome.kind !== 'ok') return { ok: false, status: 401, reason: outcome.kind };
   const { caller } = outcome;
   if (!hasRequiredScope(caller.token.scopes, requirement)) return { ok: false, status: 403, reason: 'insufficient_scope' };
+  const resource = await findResource(db, requirement.target);
   const decision = decideRole(caller, resource ? await standingOn(db, resource, caller.id) : null, requirement.minAccessLevel);
   if (decision.kind === 'forbidden') return { ok: false, status: 403, reason: 'forbidden', caller };
   return { ok: true, caller, accessLevel: decision.accessLevel };

@@ -4,7 +4,7 @@ import type { UserRow } from '../store/schema.js';
 import type { Authentication } from './authenticate.js';
 import type { TokenAuthenticatedCaller } from './caller.js';
 import type { ServiceContext } from './context.js';
-import { authenticateBehindIpBan } from './git-auth-ban.js';
+import { authenticateBehindIpBan } from './failed-auth-ban.js';
 import { repositoryExists, repositoryPath, repositoryRelativePath } from './repositories.js';
 
 /** What the Authorization header held. */

@@ -14,6 +14,7 @@ import { nowIso, type ServiceContext } from './context.js';
 import { countLimitOf, type Listed, type Page, type TokenListFilters } from './lists.js';
 import { rotationGraceDetails } from './rotation-grace.js';
 import { issuanceTerms, issueToken, rotateToken, type IssuedToken } from './token-issuance.js';
+import { tokenCreationRefusal } from './token-creation-limit.js';
 
 export type { IssuedToken };
 
@@ -67,6 +68,8 @@ export async function createPersonalAccessToken(ctx: ServiceContext, input: NewP
     if (!allowedCidrs.ok) return allowedCidrs;
     const terms = await issuanceTerms(ctx, db, 'create', input.expiresAt);
     if (!terms.ok) return terms;
+    const limited = await tokenCreationRefusal(ctx, db, caller);
+    if (limited) return limited;
     const attributes = {
       name: input.name,
       description: input.description ?? null,

@@ -30,6 +30,7 @@ import { countLimitOf, type Page, type TokenListFilters } from './lists.js';
 import { resolveProject } from './projects.js';
 import { rotationGraceDetails } from './rotation-grace.js';
 import { issuanceTerms, issueToken, rotateToken, type IssuanceTerms } from './token-issuance.js';
+import { tokenCreationRefusal } from './token-creation-limit.js';
 
 /**
  * Resource access tokens (§2, §10; GitLab's `lib/api/resource_access_tokens.rb` and
@@ -263,6 +264,8 @@ export async function createResourceAccessToken(
     if (!allowedCidrs.ok) return allowedCidrs;
     const terms = await issuanceTerms(ctx, trx, 'create', input.expiresAt);
     if (!terms.ok) return terms;
+    const limited = await tokenCreationRefusal(ctx, trx, caller);
+    if (limited) return limited;
     // §1.3: an external creator makes an external bot (it must not reach internal projects).
     const bot = await insertBotUser(ctx, trx, policy, here.id, input.name, caller.external, now);
     await insertMember(trx, {

@@ -9,15 +9,20 @@ const FINGERPRINT_KEY = 'secret_fingerprint';
 
 class SecretMismatchError extends Error {}
 
+export const instanceSecretPath = (dataDir: string): string => join(dataDir, SECRET_FILE);
+
+/** The secret a secret file holds (a restore checks the one in a backup before putting it in place). */
+export const readInstanceSecret = (file: string): Buffer => Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+
 /** TOLLGATE_SECRET, else `<data>/secret`, generated (mode 0600) on first start. */
 export function loadInstanceSecret(dataDir: string, configured: string | null): Buffer {
   if (configured) return Buffer.from(configured, 'utf8');
-  const file = join(dataDir, SECRET_FILE);
+  const file = instanceSecretPath(dataDir);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
   }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+  return readInstanceSecret(file);
 }
 
 function fingerprint(secret: Buffer): string {

@@ -31,7 +31,7 @@ export interface RegistrySigningKey {
 
 /** The registry's `rootcertbundle`: the certificate of the signing key (PEM). */
 export const registryCertificatePath = (dataDir: string): string => join(dataDir, CERTIFICATE_FILE);
-const registryKeyPath = (dataDir: string): string => join(dataDir, KEY_FILE);
+export const registryKeyPath = (dataDir: string): string => join(dataDir, KEY_FILE);
 
 /**
  * Writes `content` to `file` unless the file exists. The content is written under another name and

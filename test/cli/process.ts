@@ -8,6 +8,7 @@ import { MIN_PASSWORD_HASH_COST } from '../../src/services/passwords.js';
 import { openDatabase, type Database, type Dialect } from '../../src/store/database.js';
 import { POSTGRES_URL } from '../support/databases.js';
 import { freePort } from '../support/server.js';
+import { collecting, collectStored, noteSink } from '../support/leak-collector/index.js';
 
 /** The built console (`npm test` builds it first: `npx tsc -p tsconfig.build.json`). */
 const BIN = resolve('bin/tollgate.js');
@@ -26,16 +27,31 @@ function baseEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('TOLLGATE_')));
 }
 
+/** The suite's leak check (issue 14): what the instance's processes stored for others to read. */
+async function collectInstance(open: () => Database, dataDir: string): Promise<void> {
+  if (!collecting()) return;
+  const database = open();
+  try {
+    await collectStored(database, dataDir, `console instance ${dataDir}`);
+  } finally {
+    await database.close();
+  }
+}
+
 export async function cliInstance(dialect: Dialect): Promise<CliInstance> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
   // Every first start hashes root's password: at production's cost that is a second per instance.
   const env: Record<string, string> = { ...baseEnv(), TOLLGATE_DATA_DIR: dataDir, TOLLGATE_PASSWORD_HASH_COST: String(MIN_PASSWORD_HASH_COST) };
   if (dialect === 'sqlite') {
+    const openSqlite = () => openDatabase({ url: join(dataDir, 'tollgate.sqlite3') });
     return {
       env,
       dataDir,
-      openDatabase: () => openDatabase({ url: join(dataDir, 'tollgate.sqlite3') }),
-      remove: async () => rmSync(dataDir, { recursive: true, force: true }),
+      openDatabase: openSqlite,
+      remove: async () => {
+        await collectInstance(openSqlite, dataDir);
+        rmSync(dataDir, { recursive: true, force: true });
+      },
     };
   }
   if (!POSTGRES_URL) throw new Error('no PostgreSQL for this run');
@@ -47,11 +63,13 @@ export async function cliInstance(dialect: Dialect): Promise<CliInstance> {
   // The operator's way to give an instance a schema of its own: libpq's `options` in the URL.
   const separator = POSTGRES_URL.includes('?') ? '&' : '?';
   env.TOLLGATE_DATABASE_URL = `${POSTGRES_URL}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const openPostgres = () => openDatabase({ url: POSTGRES_URL!, searchPath: schema, poolSize: 2 });
   return {
     env,
     dataDir,
-    openDatabase: () => openDatabase({ url: POSTGRES_URL!, searchPath: schema, poolSize: 2 }),
+    openDatabase: openPostgres,
     remove: async () => {
+      await collectInstance(openPostgres, dataDir);
       rmSync(dataDir, { recursive: true, force: true });
       const cleanup = new pg.Client({ connectionString: POSTGRES_URL! });
       await cleanup.connect();
@@ -110,6 +128,9 @@ export async function startServe(env: Record<string, string>, args: string[] = [
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // The suite's leak check: its log lines (JSON); other lines on stdout are the console's own
+  // messages to the operator (the generated root password on a first start).
+  noteSink('log', `tollgate serve ${url}`, () => stdout.split('\n').filter((line) => line.startsWith('{')).join('\n'));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.once('exit', (code, signal) => done({ code, signal })));
   let gone = false;
   void exited.then(() => (gone = true));

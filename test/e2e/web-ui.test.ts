@@ -193,7 +193,7 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
     expect(await page.getByLabel('Users can create project access tokens and group access tokens in this group').count()).toBe(0);
   });
 
-  it('Admin area: the token and Git ban settings are read and saved through /application/settings', async () => {
+  it('Admin area: the token and failed-authentication ban settings are read and saved through /application/settings', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
     await page.waitForURL(`${server.url}/admin/application_settings`);
     const lifetime = page.getByLabel('Maximum allowable lifetime for access tokens (days)');
@@ -214,7 +214,7 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
       max_personal_access_token_lifetime: 200,
       inactive_resource_access_tokens_delete_after_days: null,
       token_reuse_detection: 'any_use',
-      git_auth_ban_max_attempts: 12,
+      failed_auth_ban_max_attempts: 12,
     });
   });
 
@@ -234,7 +234,7 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
       'Max personal access token lifetime must be an integer between 1 and 400',
     );
     expect((await (await api('/application/settings')).json()).max_personal_access_token_lifetime).toBe(200);
-    await api('/application/settings', { method: 'PUT', body: JSON.stringify({ max_personal_access_token_lifetime: 365, token_reuse_detection: 'rotate', git_auth_ban_max_attempts: 30, inactive_resource_access_tokens_delete_after_days: 30 }) });
+    await api('/application/settings', { method: 'PUT', body: JSON.stringify({ max_personal_access_token_lifetime: 365, token_reuse_detection: 'rotate', failed_auth_ban_max_attempts: 30, inactive_resource_access_tokens_delete_after_days: 30 }) });
   });
 
   it('fits a phone: no sideways scrolling on the groups, group and admin pages', async () => {

@@ -84,16 +84,16 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: failed-authentication ban (%s)', (
     const admin = await makePat(s, s.root, { scopes: ['api'] });
     const put = (body: Record<string, unknown>) =>
       fetch(`${s.url}/api/v4/application/settings`, { method: 'PUT', headers: { 'private-token': admin.token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await put({ git_auth_ban_max_attempts: 3, git_auth_ban_duration_seconds: 60 })).status).toBe(200);
+    expect((await put({ failed_auth_ban_max_attempts: 3, failed_auth_ban_duration_seconds: 60 })).status).toBe(200);
     const ip = '127.0.0.7';
     for (let i = 0; i < 3; i++) expect(await fromIp(ip, 'glpat-wrong')).toBe(401);
     expect(await fromIp(ip, token)).toBe(403);
     s.clock.advance(60 * 1000);
     expect(await fromIp(ip, token)).toBe(200);
 
-    expect((await put({ git_auth_ban_enabled: false })).status).toBe(200);
+    expect((await put({ failed_auth_ban_enabled: false })).status).toBe(200);
     for (let i = 0; i < 10; i++) expect(await fromIp(ip, 'glpat-wrong')).toBe(401);
     expect(await fromIp(ip, token)).toBe(200);
-    expect((await put({ git_auth_ban_enabled: true, git_auth_ban_max_attempts: 30, git_auth_ban_duration_seconds: 3600 })).status).toBe(200);
+    expect((await put({ failed_auth_ban_enabled: true, failed_auth_ban_max_attempts: 30, failed_auth_ban_duration_seconds: 3600 })).status).toBe(200);
   });
 });

@@ -41,7 +41,7 @@ describe.each(TEST_DIALECTS)('Git over HTTPS: rotation overlap window and IP all
   const api = (method: string, path: string, token: string, body?: unknown) =>
     fetch(`${s.url}/api/v4${path}`, { method, headers: { 'private-token': token, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const failuresOf = async (ip: string) =>
-    (await s.ctx.database.db.selectFrom('git_auth_failures').select('id').where('ip', '=', ip).execute()).length;
+    (await s.ctx.database.db.selectFrom('failed_authentications').select('id').where('ip', '=', ip).execute()).length;
 
   it('with a 3-second window the old and new values both clone; the old one is refused once it ends, and presenting it to rotate then revokes its successor', async () => {
     const old = await makeGroupToken(s, group, { scopes: ['read_repository', 'self_rotate'] });

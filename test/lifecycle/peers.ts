@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { mailText, noteSink } from '../support/leak-collector/index.js';
 
 /** A message as the SMTP peer received it. */
 export interface ReceivedMail {
@@ -83,6 +84,8 @@ export async function startSmtpPeer(port = 0): Promise<SmtpPeer> {
   });
   const address = server.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
+  // The suite's leak check (issue 14): every message as its reader would decode it.
+  noteSink('email (SMTP peer)', `port ${actualPort}`, async () => (await Promise.all(received.map((mail) => mailText(mail.raw)))).join('\n'));
   return Object.assign(peer, {
     port: actualPort,
     url: `smtp://127.0.0.1:${actualPort}`,
@@ -164,6 +167,8 @@ export async function startHttpReceiver(): Promise<{
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  // The suite's leak check (issue 14): every payload delivered.
+  noteSink('webhook payload (receiver)', `port ${port}`, () => requests.map((request) => request.body).join('\n'));
   return Object.assign(state, {
     url: `http://127.0.0.1:${port}`,
     requests,

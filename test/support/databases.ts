@@ -17,13 +17,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database: a SQLite file of its own, or a PostgreSQL schema of its own. */
-export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database: a SQLite file of its own, or a PostgreSQL schema of its own.
+ * `migrate: false` leaves it empty, for a test that runs the migrations itself.
+ */
+export async function openTestDatabase(dialect: Dialect, { migrate = true }: { migrate?: boolean } = {}): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
     const url = join(dir, 'test.sqlite3');
     const database = openDatabase({ url });
-    await migrateToLatest(database);
+    if (migrate) await migrateToLatest(database);
     return {
       database,
       url,
@@ -48,7 +51,7 @@ export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> 
     await cleanup.end();
   };
   try {
-    await migrateToLatest(database);
+    if (migrate) await migrateToLatest(database);
   } catch (error) {
     await database.close();
     await dropSchema();

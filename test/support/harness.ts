@@ -14,6 +14,7 @@ import { openDatabase, type Dialect } from '../../src/store/database.js';
 import { findUserByUsername } from '../../src/store/repositories/users.js';
 import type { UserRow } from '../../src/store/schema.js';
 import { openTestDatabase, type TestDatabase } from './databases.js';
+import { collectingLogger, collectStored, noteSecret, watchExchanges } from './leak-collector/index.js';
 
 export const TEST_EXTERNAL_URL = 'http://tollgate.test';
 export const TEST_SECRET = 'test-secret-for-token-digests';
@@ -65,7 +66,11 @@ export async function createHarness(dialect: Dialect, options: { now?: string; c
     secret: Buffer.from(TEST_SECRET),
   });
   await bootstrapInstance(ctx);
-  const app = await buildApp({ ctx });
+  // The suite's leak check (issue 14): what this instance logs and answers, and the secrets it is given.
+  noteSecret('password', ctx.config.initialRootPassword);
+  noteSecret('instance secret', TEST_SECRET);
+  const app = await buildApp({ ctx, logger: collectingLogger(`harness (${dialect})`) });
+  watchExchanges(app);
   await app.ready();
   const root = (await findUserByUsername(database.db, 'root'))!;
   return {
@@ -78,6 +83,7 @@ export async function createHarness(dialect: Dialect, options: { now?: string; c
     close: async () => {
       await app.close();
       await closeServiceContext(ctx);
+      await collectStored(database, dataDir, `harness (${dialect})`);
       await testDatabase.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -120,20 +126,25 @@ export function client(h: Harness, token?: string) {
   };
 }
 
+/** Signs in with a password (POST /session): the session cookie's value and the session's CSRF token. */
+export async function signInBrowser(h: Harness, login: string, password: string): Promise<{ cookie: string; csrfToken: string }> {
+  const signIn = (await h.app.inject({ method: 'POST', url: '/api/v4/session', payload: { login, password } })) as Response;
+  const cookie = signIn.cookies.find((c) => c.name === SESSION_COOKIE);
+  if (signIn.statusCode !== 201 || !cookie) throw new Error(`sign-in failed: ${signIn.statusCode} ${signIn.body}`);
+  return { cookie: cookie.value, csrfToken: (signIn.json() as { csrf_token: string }).csrf_token };
+}
+
 /**
  * Requests as the web UI makes them: signs in with a password (POST /session), then sends the
  * session cookie and the CSRF header. Same shape as client().
  */
 export async function browserClient(h: Harness, login: string, password: string) {
-  const signIn = (await h.app.inject({ method: 'POST', url: '/api/v4/session', payload: { login, password } })) as Response;
-  const cookie = signIn.cookies.find((c) => c.name === SESSION_COOKIE);
-  if (signIn.statusCode !== 201 || !cookie) throw new Error(`sign-in failed: ${signIn.statusCode} ${signIn.body}`);
-  const csrfToken = (signIn.json() as { csrf_token: string }).csrf_token;
+  const { cookie, csrfToken } = await signInBrowser(h, login, password);
   const send = (method: InjectOptions['method'], url: string, body?: unknown) =>
     h.app.inject({
       method,
       url,
-      cookies: { [SESSION_COOKIE]: cookie.value },
+      cookies: { [SESSION_COOKIE]: cookie },
       headers: { 'x-csrf-token': csrfToken },
       ...(body === undefined ? {} : { payload: body as InjectOptions['payload'] }),
     }) as Promise<Response>;

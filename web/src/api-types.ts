@@ -211,6 +211,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -267,6 +276,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -337,6 +355,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -400,6 +427,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -487,6 +523,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -553,6 +598,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -652,6 +706,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -776,6 +839,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -866,6 +938,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -927,6 +1008,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -968,6 +1058,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1053,6 +1152,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1126,6 +1234,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1179,6 +1296,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1276,6 +1402,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1341,6 +1476,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1420,6 +1564,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1486,6 +1639,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1576,6 +1738,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         post?: never;
@@ -1633,6 +1804,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1730,6 +1910,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1803,6 +1992,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1892,6 +2090,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -1966,6 +2173,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2066,6 +2282,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2145,6 +2370,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2214,6 +2448,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2302,6 +2545,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         post?: never;
@@ -2355,6 +2607,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2428,6 +2689,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2509,6 +2779,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2609,6 +2888,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -2688,6 +2976,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -2757,6 +3054,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2845,6 +3151,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         post?: never;
@@ -2898,6 +3213,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2978,6 +3302,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3043,6 +3376,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3120,6 +3462,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3212,6 +3563,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3280,6 +3640,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3367,6 +3736,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3434,6 +3812,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3515,6 +3902,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3578,6 +3974,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         /** Change instance settings (administrators) */
@@ -3612,10 +4017,20 @@ export interface paths {
                         token_reuse_detection?: "rotate" | "any_use" | "off";
                         resource_access_token_notify_inherited?: boolean;
                         lock_resource_access_token_notify_inherited?: boolean;
-                        git_auth_ban_enabled?: boolean;
-                        git_auth_ban_max_attempts?: number;
-                        git_auth_ban_find_time_seconds?: number;
-                        git_auth_ban_duration_seconds?: number;
+                        /** @description Git and the container registry: ban an IP address after repeated failed authentications (default true) */
+                        failed_auth_ban_enabled?: boolean;
+                        /** @description Failed authentications from one IP address before a ban (default 30) */
+                        failed_auth_ban_max_attempts?: number;
+                        /** @description The window, in seconds, in which those failures count (default 180) */
+                        failed_auth_ban_find_time_seconds?: number;
+                        /** @description How long a ban lasts, in seconds (default 3600) */
+                        failed_auth_ban_duration_seconds?: number;
+                        /** @description The API and forward auth: failed token authentications from one IP address per minute before its token requests answer 429; 0 turns the throttle off (default 100) */
+                        api_failed_auth_limit_per_minute?: number;
+                        /** @description IP addresses and CIDR networks the throttle never holds back, e.g. monitoring hosts (default none, loopback included) */
+                        failed_auth_throttle_allowlist?: string[];
+                        /** @description Tokens (personal, group, project) one user may create per minute; 0: no limit (default 60) */
+                        token_creations_limit_per_minute?: number;
                         allow_local_requests_from_web_hooks_and_services?: boolean;
                         /** @description Minutes a container registry token is valid (default 5) */
                         container_registry_token_expire_delay?: number;
@@ -3654,6 +4069,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3793,6 +4217,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -3912,6 +4345,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3990,6 +4432,15 @@ export interface paths {
                 };
                 /** @description Not possible with this kind of credentials */
                 405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4080,6 +4531,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -4141,6 +4601,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4250,6 +4719,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -4342,6 +4820,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4480,6 +4967,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -4599,6 +5095,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -4677,6 +5182,15 @@ export interface paths {
                 };
                 /** @description Not possible with this kind of credentials */
                 405: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4767,6 +5281,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -4828,6 +5351,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4937,6 +5469,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -5036,6 +5577,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -5120,6 +5670,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5220,6 +5779,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -5305,6 +5873,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         put?: never;
@@ -5373,6 +5950,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5453,6 +6039,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5602,6 +6197,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -5670,6 +6274,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5820,6 +6433,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         post?: never;
@@ -5874,6 +6496,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5951,6 +6582,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6094,6 +6734,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -6162,6 +6811,15 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6306,6 +6964,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         post?: never;
@@ -6367,6 +7034,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         options?: never;
@@ -6420,6 +7096,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6525,6 +7210,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         /**
@@ -6604,6 +7298,15 @@ export interface paths {
                         "application/json": components["schemas"]["GitLabError"];
                     };
                 };
+                /** @description Too many attempts; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
             };
         };
         options?: never;
@@ -6657,6 +7360,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6784,6 +7496,15 @@ export interface paths {
                 };
                 /** @description Not allowed to the caller, or the token lacks a scope this route needs (insufficient_scope) */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GitLabError"];
+                    };
+                };
+                /** @description Too many attempts; see Retry-After */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7418,14 +8139,20 @@ export interface components {
             resource_access_token_notify_inherited: boolean;
             /** @description Groups cannot change resource_access_token_notify_inherited */
             lock_resource_access_token_notify_inherited: boolean;
-            /** @description Ban an IP address after repeated failed git authentications */
-            git_auth_ban_enabled: boolean;
-            /** @description Failed git authentications from one IP address before a ban */
-            git_auth_ban_max_attempts: number;
+            /** @description Git and the container registry: ban an IP address after repeated failed authentications */
+            failed_auth_ban_enabled: boolean;
+            /** @description Failed authentications from one IP address before a ban */
+            failed_auth_ban_max_attempts: number;
             /** @description The window, in seconds, in which those failures count */
-            git_auth_ban_find_time_seconds: number;
+            failed_auth_ban_find_time_seconds: number;
             /** @description How long a ban lasts, in seconds */
-            git_auth_ban_duration_seconds: number;
+            failed_auth_ban_duration_seconds: number;
+            /** @description The API and forward auth: failed token authentications from one IP address per minute before its token requests answer 429 (0: off) */
+            api_failed_auth_limit_per_minute: number;
+            /** @description IP addresses and CIDR networks the throttle never holds back */
+            failed_auth_throttle_allowlist: string[];
+            /** @description Tokens one user may create per minute (0: no limit) */
+            token_creations_limit_per_minute: number;
             /** @description Webhooks may call local and private network addresses */
             allow_local_requests_from_web_hooks_and_services: boolean;
             /** @description Minutes a container registry token is valid (default 5) */

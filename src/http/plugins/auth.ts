@@ -3,10 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { failure } from '../../domain/errors.js';
 import { apiScopesFor, hasAnyScope } from '../../domain/scopes.js';
-import { authenticateToken, type Authentication } from '../../services/authenticate.js';
+import type { Authentication } from '../../services/authenticate.js';
+import { authenticateBehindThrottle } from '../../services/failed-auth-throttle.js';
 import type { Caller } from '../../services/caller.js';
 import type { ServiceContext } from '../../services/context.js';
 import { authenticateSession, csrfTokenMatches, touchSession } from '../../services/sessions.js';
+import { errorResponses } from '../schemas.js';
 import { HttpError, httpFailure } from './errors.js';
 
 /** The browser session cookie (HttpOnly; the web UI never reads it). */
@@ -57,6 +59,9 @@ export function invalidTokenError(kind: keyof typeof INVALID_TOKEN_CODES, challe
   return new HttpError(401, { error: 'invalid_token', error_description: description }, { 'www-authenticate': wwwAuthenticate }, refused);
 }
 
+/** GitLab's Rack::Attack answer for a throttled client: `429 {"message":"Retry later"}` with Retry-After. */
+export const throttledError = (retryAfterSeconds: number): HttpError => httpFailure('failed_auth_throttled', undefined, { 'retry-after': String(retryAfterSeconds) });
+
 /** A token without any of the scopes a route accepts (RFC 6750's insufficient_scope, as GitLab answers). */
 export function insufficientScope(allowed: readonly string[]): HttpError {
   const refused = failure('insufficient_scope').error;
@@ -98,7 +103,14 @@ export function sessionCookie(request: FastifyRequest): string | undefined {
 
 export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
   app.decorateRequest('caller', null);
+  // Any route that reads a token may answer the throttle's 429: documented on each (the OpenAPI
+  // document and the web UI's types), without every route having to say it.
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    if (route.config?.auth !== 'none' && response && !('429' in response)) Object.assign(response, errorResponses(429));
+  });
   ctx.tokenUsage.onError = (err: unknown) => app.log.warn({ err }, 'could not record token use');
+  ctx.failedAuthThrottle.onError = (err: unknown) => app.log.warn({ err }, 'could not count a failed authentication');
 
   // After body parsing (the token may be a body parameter), before validation: GitLab
   // authenticates before it validates parameters, so a bad token is a 401, not a 400.
@@ -122,7 +134,13 @@ export const authPlugin = fp(async (app: FastifyInstance, { ctx }: { ctx: Servic
       if (mode === 'required' && !request.caller) throw httpFailure('unauthorized');
       return;
     }
-    const outcome = await authenticateToken(ctx, presented, { path: request.url.split('?')[0]!, ip: request.ip });
+    // Behind the failed-authentication throttle: an address that guessed too much this minute is
+    // answered 429 before any lookup (a token that worked from it within the hour excepted).
+    const outcome = await authenticateBehindThrottle(ctx, presented, { path: request.url.split('?')[0]!, ip: request.ip });
+    if (outcome.kind === 'throttled') {
+      app.countAuthentication('throttled', 'api');
+      throw throttledError(outcome.retryAfterSeconds);
+    }
     if (outcome.kind !== 'ok') {
       app.countAuthentication(outcome.kind, 'api');
       throw authenticationError(outcome);

@@ -29,6 +29,7 @@ export class HttpError extends Error {
 
 function failureToHttp(failure: Failure, headers: Record<string, string> = {}): HttpError {
   const { status, body } = gitLabAnswer(failure);
+  if (failure.retryAfterSeconds !== undefined) headers = { ...headers, 'retry-after': String(failure.retryAfterSeconds) };
   return new HttpError(status, body, headers, failure);
 }
 

@@ -8,8 +8,8 @@ import { errorResponses, RawResponse } from '../schemas.js';
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-/** How an authentication ended: the outcomes of `authenticateToken`, and a token without the route's scope. */
-type AuthenticationOutcome = 'ok' | 'unknown' | 'expired' | 'revoked' | 'ip_refused' | 'blocked' | 'insufficient_scope';
+/** How an authentication ended: the outcomes of `authenticateToken`, a token without the route's scope, a throttled address's token. */
+type AuthenticationOutcome = 'ok' | 'unknown' | 'expired' | 'revoked' | 'ip_refused' | 'blocked' | 'insufficient_scope' | 'throttled';
 type JobRunOutcome = 'ran' | 'skipped' | 'failed';
 /** Where a token was presented. */
 type AuthenticationEntryPoint = 'api' | 'git' | 'registry' | 'forward_auth' | 'introspection';

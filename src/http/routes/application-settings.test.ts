@@ -74,7 +74,7 @@ describe.each(TEST_DIALECTS)('application settings routes (%s)', (dialect) => {
       ],
       [{ personal_access_token_prefix: 'x'.repeat(21) }, { error: 'personal_access_token_prefix is invalid' }],
       [{ require_personal_access_token_expiry: 'perhaps' }, { error: 'require_personal_access_token_expiry is invalid' }],
-      [{ git_auth_ban_max_attempts: 0 }, { message: '400 Bad request - Git auth ban max attempts must be a positive integer' }],
+      [{ failed_auth_ban_max_attempts: 0 }, { message: '400 Bad request - Failed auth ban max attempts must be a positive integer' }],
       [{ inactive_resource_access_tokens_delete_after_days: -1 }, { message: '400 Bad request - Inactive resource access tokens delete after days must be a positive integer or blank' }],
       [{ credentials_revoke_limit_per_hour: 0 }, { message: '400 Bad request - Credentials revoke limit per hour must be a positive integer' }],
     ];

@@ -5,7 +5,7 @@ import { requireAdmin, requireCaller } from '../plugins/auth.js';
 import { paramError, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { AuditEventJson, toAuditEventJson } from '../presenters/audit-events.js';
-import { errorResponses, PaginationQuery, Ref, StringEnum } from '../schemas.js';
+import { errorResponses, Id, MAX_INTEGER, PaginationQuery, Ref, StringEnum } from '../schemas.js';
 import { dateTime } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
 import { resourceIdField } from './resource-access-tokens.js';
@@ -76,7 +76,7 @@ export async function auditEventRoutes(app: App, { ctx }: RouteOptions) {
           "Groups', projects' and users' events (personal access token creation, rotation, revocation, reuse detection, …). GitLab's filters: `entity_type` (with `entity_id`: one entity), `created_after`, `created_before`. Others: 403.",
         querystring: Type.Object({
           entity_type: Type.Optional(StringEnum(Object.keys(ENTITY_TYPES) as (keyof typeof ENTITY_TYPES)[], { description: 'Only the events of this type of entity' })),
-          entity_id: Type.Optional(Type.Integer({ description: 'Only the events of this entity (needs entity_type; 0: any)' })),
+          entity_id: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INTEGER, description: 'Only the events of this entity (needs entity_type; 0: any)' })),
           created_after: Since('Created at or after'),
           created_before: Since('Created at or before'),
           ...PaginationQuery,
@@ -111,7 +111,7 @@ export async function auditEventRoutes(app: App, { ctx }: RouteOptions) {
       schema: {
         tags,
         summary: 'Get one audit event of the instance (administrators)',
-        params: Type.Object({ id: Type.Integer({ description: 'ID of the audit event' }) }),
+        params: Type.Object({ id: Id({ description: 'ID of the audit event' }) }),
         response: { 200: Ref(AuditEventJson), ...errorResponses(400, 401, 403, 404) },
       },
     },

@@ -2,11 +2,10 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ASSIGNABLE_ACCESS_LEVELS } from '../../domain/access-levels.js';
 import { forwardAuthChallenge, forwardAuthRequirement, originalOperation, type ForwardAuthRequirement } from '../../domain/forward-auth.js';
-import { GIT_MESSAGES } from '../../domain/git-access.js';
 import { ADMIN_SCOPES, PERSONAL_ACCESS_TOKEN_SCOPES } from '../../domain/scopes.js';
 import { decideForwardAuth, type ForwardAuthDecision, type ForwardAuthRefusal, type PresentedCredential } from '../../services/forward-auth.js';
 import { parseGitCredentials } from '../git/request.js';
-import { insufficientScope, invalidTokenError } from '../plugins/auth.js';
+import { insufficientScope, invalidTokenError, throttledError } from '../plugins/auth.js';
 import { httpFailure, unwrap, type HttpError } from '../plugins/errors.js';
 import { GitLabError, IntegerEnum, Ref, StringEnum, errorResponses } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
@@ -15,7 +14,8 @@ import type { App, RouteOptions } from '../types.js';
  * `/-/forward-auth`: the decision a reverse proxy asks for before it lets a request through
  * (nginx `auth_request`, Traefik `forwardAuth`, Caddy `forward_auth`; docs/forward-auth.md,
  * ../shared/INTEGRATIONS.md Part B). Only 200, 401 and 403 answer a decision: nginx turns any
- * other status into a 500 (§6.1). A query the operator got wrong is a 400 (nginx: a loud 500).
+ * other status into a 500 (§6.1). A query the operator got wrong is a 400 (nginx: a loud 500); a
+ * client held by the failed-authentication throttle a 429 (nginx: a 500, closed all the same).
  */
 
 const FORWARD_AUTH_PATH = '/-/forward-auth';
@@ -83,8 +83,8 @@ function refusalError(refusal: ForwardAuthRefusal, requirement: ForwardAuthRequi
       return invalidTokenError(refusal.reason, forwardAuthChallenge(requirement.challenge, true));
     case 'insufficient_scope':
       return insufficientScope(requirement.scopes);
-    case 'ip_banned':
-      return httpFailure('forbidden', GIT_MESSAGES.ipBanned);
+    case 'throttled':
+      return throttledError(refusal.retryAfterSeconds);
     case 'blocked':
       return httpFailure('account_blocked');
     case 'forbidden':
@@ -95,7 +95,7 @@ function refusalError(refusal: ForwardAuthRefusal, requirement: ForwardAuthRequi
 /** The decision as tollgate_authentications_total counts it; nothing when no token was looked at. */
 function authenticationOutcome(decision: ForwardAuthDecision) {
   if (decision.ok || decision.reason === 'forbidden') return 'ok';
-  return decision.reason === 'missing' || decision.reason === 'ip_banned' ? undefined : decision.reason;
+  return decision.reason === 'missing' ? undefined : decision.reason;
 }
 
 export async function forwardAuthRoutes(app: App, { ctx }: RouteOptions) {
@@ -137,8 +137,9 @@ export async function forwardAuthRoutes(app: App, { ctx }: RouteOptions) {
           ),
           403: Ref(
             GitLabError,
-            "The token lacks the scope (insufficient_scope), its user may not see the group or project or has too low a role there, the group or project does not exist, the user is blocked, or the client's IP is banned after failed authentications",
+            'The token lacks the scope (insufficient_scope), its user may not see the group or project or has too low a role there, the group or project does not exist, or the user is blocked',
           ),
+          429: Ref(GitLabError, "Too many failed token authentications from the client's address this minute (application setting api_failed_auth_limit_per_minute); see Retry-After"),
         },
       },
     },

@@ -147,7 +147,7 @@ describe.each(TEST_DIALECTS)('group routes (%s)', (dialect) => {
         [{ name: 'x', path: 'repo.git' }, undefined, 400, { message: expect.stringMatching(/^400 Bad request - Path can contain only/) }],
         [{ name: 'x', path: 'pub', parent_id: top.id, visibility: 'public' }, undefined, 400, { message: expect.stringMatching(/^400 Bad request - Visibility level public is not allowed in a private group/) }],
         [{ name: 'x', path: 'ok-path', parent_id: 99999 }, undefined, 404, GROUP_NOT_FOUND],
-        [{ name: 'x', path: 'ok-path', parent_id: 99999999999 }, undefined, 404, GROUP_NOT_FOUND],
+        [{ name: 'x', path: 'ok-path', parent_id: 2147483647 }, undefined, 404, GROUP_NOT_FOUND],
       ];
       const before = await snapshot(h);
       for (const [body, headers, status, expected] of cases) {

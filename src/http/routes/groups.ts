@@ -9,7 +9,7 @@ import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { GroupJson, toGroupJson } from '../presenters/groups.js';
 import { ProjectJson } from '../presenters/projects.js';
 import { presentProject } from './projects.js';
-import { errorResponses, IntegerEnum, PaginationQuery, Ref, ResourceIdParams, StringEnum } from '../schemas.js';
+import { errorResponses, Id, IntegerEnum, PaginationQuery, Ref, ResourceIdParams, StringEnum } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
 const tags = ['groups'];
@@ -88,7 +88,7 @@ export async function groupRoutes(app: App, { ctx }: RouteOptions) {
         body: Type.Object({
           name: Type.String({ maxLength: 1024 }),
           path: Type.String({ maxLength: 1024 }),
-          parent_id: Type.Optional(Type.Integer({ minimum: 1 })),
+          parent_id: Type.Optional(Id()),
           description: Type.Optional(Type.String({ maxLength: 2000 })),
           visibility: Type.Optional(Visibility),
         }, { examples: [{ name: 'Platform', path: 'platform', visibility: 'private' }, { name: 'Deploy', path: 'deploy', parent_id: 7 }] }),

@@ -6,7 +6,7 @@ import { requireCaller } from '../plugins/auth.js';
 import { paramError, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { HOOK_ENTITIES, toHookJson } from '../presenters/hooks.js';
-import { errorResponses, NoContent, PaginationQuery, Ref, StringEnum } from '../schemas.js';
+import { errorResponses, Id, NoContent, PaginationQuery, Ref, StringEnum } from '../schemas.js';
 import type { App } from '../types.js';
 import { RESOURCE_ADMINS, resourceIdField, type ResourceRouteOptions } from './resource-access-tokens.js';
 
@@ -23,7 +23,7 @@ export async function hookRoutes(app: App, { ctx, kind }: ResourceRouteOptions) 
   const admins = RESOURCE_ADMINS[kind];
   const HookJson = Ref(HOOK_ENTITIES[kind]);
   const Params = Type.Object({ id: resourceIdField(kind) });
-  const HookParams = Type.Object({ id: resourceIdField(kind), hook_id: Type.Integer({ minimum: 1, description: `ID of the ${kind} hook` }) });
+  const HookParams = Type.Object({ id: resourceIdField(kind), hook_id: Id({ description: `ID of the ${kind} hook` }) });
   const resource = (id: string): ResourceRef => ({ kind, ref: id });
 
   const flags = eventFlagsOf(kind);

@@ -5,7 +5,7 @@ import { requireCaller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { IssueJson, toIssueJson } from '../presenters/projects.js';
-import { errorResponses, PaginationQuery, Ref, ResourceIdParams } from '../schemas.js';
+import { errorResponses, Id, PaginationQuery, Ref, ResourceIdParams } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
 const tags = ['issues'];
@@ -61,7 +61,7 @@ export async function issueRoutes(app: App, { ctx }: RouteOptions) {
       schema: {
         tags,
         summary: 'Get an issue',
-        params: Type.Object({ id: ResourceIdParams.properties.id, iid: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: ResourceIdParams.properties.id, iid: Id() }),
         response: { 200: Ref(IssueJson), ...errorResponses(400, 401, 403, 404) },
       },
     },

@@ -110,7 +110,7 @@ describe.each(TEST_DIALECTS)('members routes (%s)', (dialect) => {
       expect(notDirect.json()).toEqual({ message: '404 Member Not Found' });
       const inherited = await w.developer.api.get(`${w.path}/members/all/${w.inheritedReporter.user.id}`);
       expect(inherited.json()).toMatchObject({ id: w.inheritedReporter.user.id, access_level: 20 });
-      for (const userId of [String(w.outsider.user.id), '99999999999']) {
+      for (const userId of [String(w.outsider.user.id), '2147483647']) {
         expect((await w.developer.api.get(`${w.path}/members/all/${userId}`)).json()).toEqual({ message: '404 Member Not Found' });
       }
       expect((await w.developer.api.get(`${w.path}/members/all/someone`)).json()).toEqual({ error: 'user_id is invalid' });
@@ -184,7 +184,7 @@ describe.each(TEST_DIALECTS)('members routes (%s)', (dialect) => {
         [{ user_id: 'someone', access_level: 30 }, 400, { error: 'user_id is invalid' }],
         [{ user_id: candidate.id, access_level: 30, expires_at: 'soon' }, 400, { error: 'expires_at is invalid' }],
         [{ user_id: 999999, access_level: 30 }, 404, { message: '404 User Not Found' }],
-        [{ user_id: 99999999999, access_level: 30 }, 404, { message: '404 User Not Found' }],
+        [{ user_id: 2147483647, access_level: 30 }, 404, { message: '404 User Not Found' }],
       ];
       const before = await snapshot(h);
       for (const [body, status, expected] of cases) {
@@ -217,7 +217,7 @@ describe.each(TEST_DIALECTS)('members routes (%s)', (dialect) => {
         [String(w.outsider.user.id), { access_level: 30 }, 404, { message: '404 Member Not Found' }],
         // Inherited, not a direct member: PUT changes direct memberships only.
         [String(w.inheritedReporter.user.id), { access_level: 30 }, 404, { message: '404 Member Not Found' }],
-        ['99999999999', { access_level: 30 }, 404, { message: '404 Member Not Found' }],
+        ['2147483647', { access_level: 30 }, 404, { message: '404 Member Not Found' }],
         ['abc', { access_level: 30 }, 400, { error: 'user_id is invalid' }],
         [String(w.developer.user.id), {}, 400, { error: 'access_level is missing' }],
         [String(w.developer.user.id), { access_level: 45 }, 400, { error: 'access_level does not have a valid value' }],

@@ -6,11 +6,11 @@ import { requireCaller } from '../plugins/auth.js';
 import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { MemberJson, toMemberJson } from '../presenters/members.js';
-import { DateString, errorResponses, IntegerEnum, NoContent, PaginationQuery, Ref, ResourceIdParams } from '../schemas.js';
+import { DateString, errorResponses, Id, IntegerEnum, NoContent, PaginationQuery, Ref, ResourceIdParams } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
 const AccessLevelField = IntegerEnum(ASSIGNABLE_ACCESS_LEVELS, { description: '10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner' });
-const MemberParams = Type.Object({ id: ResourceIdParams.properties.id, user_id: Type.Integer({ minimum: 1 }) });
+const MemberParams = Type.Object({ id: ResourceIdParams.properties.id, user_id: Id() });
 const ListQuery = Type.Object({ query: Type.Optional(Type.String({ maxLength: 255 })), ...PaginationQuery });
 
 export interface MembersRouteOptions extends RouteOptions {
@@ -66,7 +66,7 @@ export async function membersRoutes(app: App, { ctx, source }: MembersRouteOptio
         summary: `Add a member to a ${source} (${managers})`,
         params: ResourceIdParams,
         body: Type.Object(
-          { user_id: Type.Integer({ minimum: 1 }), access_level: AccessLevelField, expires_at: Type.Optional(DateString('Membership expiry')) },
+          { user_id: Id(), access_level: AccessLevelField, expires_at: Type.Optional(DateString('Membership expiry')) },
           { examples: [{ user_id: 42, access_level: 30 }] },
         ),
         response: { 201: Ref(MemberJson), ...errorResponses(400, 401, 403, 404, 409) },

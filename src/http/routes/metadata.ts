@@ -32,10 +32,13 @@ const Metadata = Entity(
   ),
 );
 
+/** GitLab's API::Metadata (which also serves /version): `allow_access_with_scope :read_user` for GET requests. */
+const READ_USER = { extraScopes: ['read_user'] } as const;
+
 export async function metadataRoutes(app: App) {
   const body = () => ({ version: GITLAB_API_VERSION, revision: `tollgate-${TOLLGATE_VERSION}` });
-  app.get('/version', { schema: { tags: ['metadata'], summary: 'Version of the server', response: { 200: Ref(Version), ...errorResponses(400, 401, 403) } } }, async () => body());
-  app.get('/metadata', { schema: { tags: ['metadata'], summary: 'Metadata of the server', response: { 200: Ref(Metadata), ...errorResponses(400, 401, 403) } } }, async () => ({
+  app.get('/version', { config: READ_USER, schema: { tags: ['metadata'], summary: 'Version of the server', response: { 200: Ref(Version), ...errorResponses(400, 401, 403) } } }, async () => body());
+  app.get('/metadata', { config: READ_USER, schema: { tags: ['metadata'], summary: 'Metadata of the server', response: { 200: Ref(Metadata), ...errorResponses(400, 401, 403) } } }, async () => ({
     ...body(),
     kas: { enabled: false, externalUrl: null, externalK8sProxyUrl: null, version: null },
     enterprise: false,

@@ -12,11 +12,11 @@ import { requireCaller } from '../plugins/auth.js';
 import { httpFailure, unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { PersonalAccessTokenJson, PersonalAccessTokenWithTokenJson, toTokenJson, withToken } from '../presenters/tokens.js';
-import { DateString, errorResponses, NoContent, Ref } from '../schemas.js';
+import { DateString, errorResponses, Id, NoContent, Ref } from '../schemas.js';
 import { TokenListQuery, tokenFiltersFrom } from '../token-filters.js';
 import type { App, RouteOptions } from '../types.js';
 
-const TokenIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the personal access token' }) });
+const TokenIdParams = Type.Object({ id: Id({ description: 'ID of the personal access token' }) });
 
 /**
  * Tollgate's own `allowed_cidrs` (issue 13), on every token create: its entries are checked by
@@ -73,7 +73,7 @@ export async function personalAccessTokenRoutes(app: App, { ctx }: RouteOptions)
       schema: {
         tags,
         summary: "List personal access tokens (yours; an administrator's: everyone's, or one user's)",
-        querystring: Type.Object({ ...TokenListQuery, user_id: Type.Optional(Type.Integer({ minimum: 1 })) }),
+        querystring: Type.Object({ ...TokenListQuery, user_id: Type.Optional(Id()) }),
         response: {
           200: Type.Array(Ref(PersonalAccessTokenJson), { description: 'The tokens, one page (see the pagination headers)' }),
           ...errorResponses(400, 401, 403),

@@ -9,7 +9,7 @@ import { createHarness, type Harness, type Response } from '../../../test/suppor
 import { GIT_MESSAGES } from '../../domain/git-access.js';
 import { libtrustKeyId } from '../../domain/libtrust.js';
 import { consoleCallerAs } from '../../services/caller.js';
-import { isIpBanned } from '../../services/git-auth-ban.js';
+import { isIpBanned } from '../../services/failed-auth-ban.js';
 import { revokeResourceAccessToken, rotateResourceAccessToken } from '../../services/resource-access-tokens.js';
 import { updateSettings } from '../../services/settings.js';
 import { registryCertificatePath } from '../../store/registry-signing-key.js';
@@ -235,7 +235,7 @@ describe.each(TEST_DIALECTS)('GET /jwt/auth (%s)', (dialect) => {
     });
 
     it('§2 failures count towards the Git IP ban (GitLab IpRateLimiter); a banned IP is refused, other IPs are not', async () => {
-      await updateSettings(h.ctx, { git_auth_ban_max_attempts: 2 });
+      await updateSettings(h.ctx, { failed_auth_ban_max_attempts: 2 });
       try {
         const ip = '198.51.100.3';
         expectUnauthorized(await ask(scopeQuery('repository:acme/app:pull'), { authorization: basic('glpat-nope'), ip }));
@@ -247,7 +247,7 @@ describe.each(TEST_DIALECTS)('GET /jwt/auth (%s)', (dialect) => {
         expect(banned.json()).toEqual({ errors: [{ code: 'DENIED', message: GIT_MESSAGES.ipBanned }] });
         expect((await ask(scopeQuery('repository:acme/app:pull'), { authorization: basic(writer), ip: '198.51.100.4' })).statusCode).toBe(200);
       } finally {
-        await updateSettings(h.ctx, { git_auth_ban_max_attempts: 30 });
+        await updateSettings(h.ctx, { failed_auth_ban_max_attempts: 30 });
       }
     });
   });

@@ -42,8 +42,11 @@ const RegistryErrors = (description: string, example: { code: string; message: s
   Type.Object({ errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })) }, { description, examples: [{ errors: [example] }] });
 
 export async function registryAuthRoutes(app: App, { ctx }: RouteOptions) {
-  // Made here, at start, when the registry is enabled (INTEGRATIONS.md §7).
-  const signingKey = await registrySigningKey(ctx);
+  // Made at start when the registry is enabled (INTEGRATIONS.md §7), but not waited for here: a
+  // 4096-bit key can take longer than Fastify lets a plugin start on a slow machine. The first
+  // token request waits for it instead.
+  const signingKey = registrySigningKey(ctx);
+  signingKey.catch((error: unknown) => app.log.error({ err: error }, 'the registry signing key could not be made'));
 
   app.get(
     '/jwt/auth',
@@ -67,7 +70,7 @@ export async function registryAuthRoutes(app: App, { ctx }: RouteOptions) {
     async (request, reply) => {
       const scopes = requestedScopes(request.query.scope ?? []);
       if (scopes.length > MAX_REQUESTED_SCOPES) throw paramError(`scope has more than ${MAX_REQUESTED_SCOPES} values`);
-      const outcome = await issueRegistryToken(ctx, signingKey, {
+      const outcome = await issueRegistryToken(ctx, await signingKey, {
         service: request.query.service,
         scopes,
         credentials: parseGitCredentials(request.headers.authorization),

@@ -153,9 +153,13 @@ describe.each(TEST_DIALECTS)('per-token IP allowlist at the other entry points (
   afterAll(() => h.close());
 
   const basic = (token: string) => `Basic ${Buffer.from(`docker:${token}`).toString('base64')}`;
-  const failures = async (ip: string) => (await h.ctx.database.db.selectFrom('git_auth_failures').select('id').where('ip', '=', ip).execute()).length;
+  /** The address's failed authentications as the API's throttle counts them (forward auth is throttled, not banned). */
+  const failures = async (ip: string) => {
+    await h.ctx.failedAuthThrottle.idle();
+    return (await h.ctx.database.db.selectFrom('rate_limit_counters').select('hits').where('counter', '=', 'api_failed_auth').where('subject', '=', ip).execute()).reduce((sum, row) => sum + Number(row.hits), 0);
+  };
 
-  it('/-/forward-auth: 401 invalid_token with its own challenge from elsewhere, 200 from an allowed address; a refusal counts towards the IP ban', async () => {
+  it('/-/forward-auth: 401 invalid_token with its own challenge from elsewhere, 200 from an allowed address; a refusal counts towards the failed-authentication throttle', async () => {
     const { token } = await makeGroupToken(h, group, { scopes: ['read_api'], allowedCidrs: ['10.0.0.0/8'] });
     const ask = (remoteAddress: string) => h.app.inject({ method: 'GET', url: '/-/forward-auth?group=acme', remoteAddress, headers: { 'private-token': token } });
     const before = await failures('192.0.2.7');

@@ -6,11 +6,11 @@ import { unwrap } from '../plugins/errors.js';
 import { pageOf, setPaginationHeaders } from '../pagination.js';
 import { toUserBasicJson, toUserJson, UserBasicJson, UserJson } from '../presenters/users.js';
 import { PersonalAccessTokenWithTokenJson, toTokenJson, withToken } from '../presenters/tokens.js';
-import { errorResponses, PaginationQuery, Ref } from '../schemas.js';
+import { errorResponses, Id, PaginationQuery, Ref } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 import { NewPersonalAccessTokenBody } from './personal-access-tokens.js';
 
-const UserIdParams = Type.Object({ id: Type.Integer({ minimum: 1, description: 'ID of the user' }) });
+const UserIdParams = Type.Object({ id: Id({ description: 'ID of the user' }) });
 
 /** GitLab's API::Users: `allow_access_with_scope :read_user` for GET requests (§3.3). */
 const READ_USER = { extraScopes: ['read_user'] } as const;

@@ -10,6 +10,7 @@ import * as m0008 from './0008_auth_invalidations.js';
 import * as m0009 from './0009_token_list_indexes.js';
 import * as m0010 from './0010_token_rotation_grace_and_allowlists.js';
 import * as m0011 from './0011_leak_reports.js';
+import * as m0012 from './0012_failed_auth_limits.js';
 import * as m0013 from './0013_token_name_search.js';
 
 /**
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0009_token_list_indexes': m0009,
   '0010_token_rotation_grace_and_allowlists': m0010,
   '0011_leak_reports': m0011,
+  '0012_failed_auth_limits': m0012,
   '0013_token_name_search': m0013,
 };
 

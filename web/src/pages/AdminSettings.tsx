@@ -10,13 +10,13 @@ type Key = keyof Pick<
   | 'require_personal_access_token_expiry'
   | 'inactive_resource_access_tokens_delete_after_days'
   | 'token_reuse_detection'
-  | 'git_auth_ban_enabled'
-  | 'git_auth_ban_max_attempts'
-  | 'git_auth_ban_find_time_seconds'
-  | 'git_auth_ban_duration_seconds'
+  | 'failed_auth_ban_enabled'
+  | 'failed_auth_ban_max_attempts'
+  | 'failed_auth_ban_find_time_seconds'
+  | 'failed_auth_ban_duration_seconds'
 >;
-const NUMBER_KEYS: Key[] = ['max_personal_access_token_lifetime', 'git_auth_ban_max_attempts', 'git_auth_ban_find_time_seconds', 'git_auth_ban_duration_seconds'];
-const BOOLEAN_KEYS: Key[] = ['require_personal_access_token_expiry', 'git_auth_ban_enabled'];
+const NUMBER_KEYS: Key[] = ['max_personal_access_token_lifetime', 'failed_auth_ban_max_attempts', 'failed_auth_ban_find_time_seconds', 'failed_auth_ban_duration_seconds'];
+const BOOLEAN_KEYS: Key[] = ['require_personal_access_token_expiry', 'failed_auth_ban_enabled'];
 const ALL_KEYS: Key[] = [...NUMBER_KEYS, ...BOOLEAN_KEYS, 'personal_access_token_prefix', 'inactive_resource_access_tokens_delete_after_days', 'token_reuse_detection'];
 
 export function AdminSettingsPage() {
@@ -138,34 +138,34 @@ function SettingsForm({ initial }: { initial: InstanceSettings }) {
         </SelectField>
       </section>
       <section className="card" aria-labelledby="git-title">
-        <h2 id="git-title">Git over HTTPS authentication ban</h2>
+        <h2 id="git-title">Git and container registry authentication ban</h2>
         <CheckboxField
-          id="git_auth_ban_enabled"
-          label="Ban IP addresses after repeated failed Git authentications"
-          defaultChecked={initial.git_auth_ban_enabled}
-          error={errors.git_auth_ban_enabled}
+          id="failed_auth_ban_enabled"
+          label="Ban IP addresses after repeated failed Git or registry authentications"
+          defaultChecked={initial.failed_auth_ban_enabled}
+          error={errors.failed_auth_ban_enabled}
         />
         <div className="field-row">
           <NumberField
-            id="git_auth_ban_max_attempts"
+            id="failed_auth_ban_max_attempts"
             label="Failed attempts before a ban"
             required
-            defaultValue={initial.git_auth_ban_max_attempts}
-            error={errors.git_auth_ban_max_attempts}
+            defaultValue={initial.failed_auth_ban_max_attempts}
+            error={errors.failed_auth_ban_max_attempts}
           />
           <NumberField
-            id="git_auth_ban_find_time_seconds"
+            id="failed_auth_ban_find_time_seconds"
             label="Counting period (seconds)"
             required
-            defaultValue={initial.git_auth_ban_find_time_seconds}
-            error={errors.git_auth_ban_find_time_seconds}
+            defaultValue={initial.failed_auth_ban_find_time_seconds}
+            error={errors.failed_auth_ban_find_time_seconds}
           />
           <NumberField
-            id="git_auth_ban_duration_seconds"
+            id="failed_auth_ban_duration_seconds"
             label="Ban duration (seconds)"
             required
-            defaultValue={initial.git_auth_ban_duration_seconds}
-            error={errors.git_auth_ban_duration_seconds}
+            defaultValue={initial.failed_auth_ban_duration_seconds}
+            error={errors.failed_auth_ban_duration_seconds}
           />
         </div>
       </section>
