@@ -16,7 +16,8 @@ import { newTokenValue } from './token-issuance.js';
 const WARM_UP_ROUNDS = 30;
 const ROUNDS = 200;
 const LOWER_QUARTILE = 0.25;
-const MAX_DIFFERENCE_MS = 2;
+// A PostgreSQL round trip on a busy 2-core machine took up to 2.8 ms; an added 5 ms delay is well past it.
+const MAX_DIFFERENCE_MS = 4;
 /** Clients the failures come from, few enough to be realistic, enough that none reaches the throttle's 100 a minute. */
 const ADDRESSES = 16;
 
@@ -65,7 +66,7 @@ describe.each(TEST_DIALECTS)('authentication timing (%s)', (dialect) => {
     return elapsed;
   }
 
-  it('unknown, revoked and wrong-scope tokens are answered in the same time (the fast quarter of each kind within 2 ms)', async () => {
+  it('unknown, revoked and wrong-scope tokens are answered in the same time (the fast quarter of each kind within 4 ms)', async () => {
     const samples: Record<Kind, number[]> = { unknown: [], revoked: [], 'wrong scope': [] };
     for (let round = 0; round < WARM_UP_ROUNDS + ROUNDS; round++) {
       for (const kind of shuffled(KINDS)) {

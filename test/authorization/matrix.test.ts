@@ -1,13 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, InjectOptions, RouteOptions } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../src/http/plugins/auth.js';
 import type { Dialect } from '../../src/store/database.js';
 import { registryKeyPath } from '../../src/store/registry-signing-key.js';
+import { recordDeclaredRoutes } from '../support/declared-routes.js';
 import { createHarness, type Harness, type Response } from '../support/harness.js';
 import { matches, routeOfRow, ROUTES, summarize, type Row, type RouteRequest } from './routes.js';
 import { buildWorld, CALLERS, type Credential, type World } from './world.js';
@@ -88,22 +88,16 @@ describe.each(MATRIX_DIALECTS)('authorization matrix (%s)', (dialect) => {
   let w: World;
   let dataDir: string;
   const registered = new Set<string>();
-  // Fastify announces each new instance on this channel before any plugin runs: the hook then sees
-  // every route, including those of plugins registered inside buildApp.
-  const onInstance = (message: unknown) => {
-    (message as { fastify: FastifyInstance }).fastify.addHook('onRoute', (route: RouteOptions) => {
-      for (const method of [route.method].flat()) registered.add(routeKey(method, route.url));
-    });
-  };
 
   beforeAll(async () => {
     dataDir = dataDirWithSigningKey();
-    subscribe('fastify.initialization', onInstance);
+    const recording = recordDeclaredRoutes();
     try {
       h = await createHarness(dialect, { config: { registryUrl: 'http://registry.tollgate.test', dataDir } });
     } finally {
-      unsubscribe('fastify.initialization', onInstance);
+      recording.stop();
     }
+    for (const route of recording.routes()) for (const method of [route.method].flat()) registered.add(routeKey(method, route.url));
     w = await buildWorld(h);
   }, 60_000);
   afterAll(async () => {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INTEGER, MIN_INTEGER } from '../../src/http/schemas.js';
 import { TEST_DIALECTS } from '../support/databases.js';
 import { AccessLevel, expectNothingWritten, makeGroup, makePat, makeUser, setRole } from '../support/factories.js';
+import { recordDeclaredRoutes } from '../support/declared-routes.js';
 import { client, createHarness, type Harness } from '../support/harness.js';
 
 /**
@@ -9,23 +10,17 @@ import { client, createHarness, type Harness } from '../support/harness.js';
  * introspection, Git, the web UI) is a bounded integer, and a number out of its bounds, a
  * fraction, an exponent or a hexadecimal is a 400 in Grape's words, never a query.
  *
- * Every route the app declares is seen as it is declared: Fastify's `onRoute` hook, added to
- * the instance buildApp makes, before any route.
+ * Every route the app declares is seen as it is declared (test/support/declared-routes.ts).
  */
 interface DeclaredRoute {
   url: string;
   method: string | string[];
   schema?: unknown;
 }
-/** By method and URL: every harness of this file declares them all again. */
-const routesSeen = vi.hoisted(() => new Map<string, DeclaredRoute>());
-vi.mock('fastify', async (importOriginal) => {
-  const fastify = await importOriginal<typeof import('fastify')>();
-  const withRouteLog = ((options: Parameters<typeof fastify.default>[0]) =>
-    fastify.default(options).addHook('onRoute', (route) => void routesSeen.set(`${String(route.method)} ${route.url}`, route))) as typeof fastify.default;
-  return { ...fastify, default: Object.assign(withRouteLog, fastify.default) };
-});
-const declaredRoutes = () => [...routesSeen.values()];
+// Every harness of this file declares them all again; the recording ends with the file.
+const recording = recordDeclaredRoutes();
+afterAll(() => recording.stop());
+const declaredRoutes = (): DeclaredRoute[] => recording.routes();
 
 interface JsonSchema {
   type?: string | string[];
