@@ -40,7 +40,7 @@ console.log(banner);
 
 run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 run('npx', ['tsc', '-p', 'web/tsconfig.json', '--noEmit']);
-run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+run('node', ['scripts/build-server.mjs']);
 run('npx', ['vite', 'build', '--config', 'web/vite.config.ts']);
 const env = { ...process.env, ...(postgres ? { TOLLGATE_TEST_POSTGRES_URL: url } : {}) };
 const args = ['vitest', 'run', ...process.argv.slice(2)];

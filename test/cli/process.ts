@@ -10,7 +10,7 @@ import { POSTGRES_URL } from '../support/databases.js';
 import { freePort } from '../support/server.js';
 import { collecting, collectStored, noteSink } from '../support/leak-collector/index.js';
 
-/** The built console (`npm test` builds it first: `npx tsc -p tsconfig.build.json`). */
+/** The built console (`npm test` builds it first: `node scripts/build-server.mjs`). */
 const BIN = resolve('bin/tollgate.js');
 
 /** The environment of a fresh Tollgate instance: its own data directory and, on PostgreSQL, its own schema. */

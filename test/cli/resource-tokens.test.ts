@@ -15,13 +15,13 @@ import { startServer, type ServerHarness } from '../support/server.js';
  * and the other way round. One set of commands, run for both kinds of resource.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const BUILT = join(ROOT, 'dist/cli/resource-tokens.js');
+const BUILT = join(ROOT, 'dist/cli/main.js');
 const SOURCES = ['src/cli/resource-tokens.ts', 'src/cli/main.ts', 'src/services/resource-access-tokens.ts'].map((file) => join(ROOT, file));
 
 /** The console runs from dist/: build it when it is missing or older than what it is built from. */
 function ensureBuilt() {
   const builtAt = existsSync(BUILT) ? statSync(BUILT).mtimeMs : 0;
-  if (SOURCES.some((file) => statSync(file).mtimeMs > builtAt)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  if (SOURCES.some((file) => statSync(file).mtimeMs > builtAt)) execFileSync('node', ['scripts/build-server.mjs'], { cwd: ROOT, stdio: 'ignore' });
 }
 
 interface Outcome {

@@ -8,8 +8,11 @@ import { MAX_GROUP_DEPTH } from '../git/request.js';
 import { errorResponses, RawResponse } from '../schemas.js';
 import type { App, RouteOptions } from '../types.js';
 
-/** The Vite build of web/: three levels up from src/http/plugins (tsx) and from dist/http/plugins (built) alike. */
-export const WEB_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
+/** Set by scripts/build-server.mjs in the bundle it writes to dist/cli/. */
+declare const __TOLLGATE_BUNDLE__: boolean | undefined;
+
+/** The Vite build of web/: dist/web, beside the bundle in dist/cli, or three levels up from src/http/plugins (tests). */
+export const WEB_ROOT = fileURLToPath(new URL(typeof __TOLLGATE_BUNDLE__ !== 'undefined' ? '../web/' : '../../../dist/web/', import.meta.url));
 const ASSETS_ROOT = join(WEB_ROOT, 'assets');
 
 /**
