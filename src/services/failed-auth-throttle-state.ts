@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { KNOWN_GOOD_MS } from '../domain/failed-auth-throttle.js';
+import { growingLru } from './growing-lru.js';
 
 /**
  * What one instance knows about the failed-authentication throttle, in memory, so that a request
@@ -19,9 +19,9 @@ import { KNOWN_GOOD_MS } from '../domain/failed-auth-throttle.js';
  * service clock, not expired by a timer.
  */
 export class FailedAuthThrottleState {
-  private readonly held = new LRUCache<string, number>({ max: 100_000 });
-  private readonly knownGood = new LRUCache<string, number>({ max: 100_000 });
-  private readonly usedFrom = new LRUCache<string, { endsAtMs: number; digests: Promise<ReadonlySet<string>> }>({ max: 10_000 });
+  private readonly held = growingLru<string, number>(100_000);
+  private readonly knownGood = growingLru<string, number>(100_000);
+  private readonly usedFrom = growingLru<string, { endsAtMs: number; digests: Promise<ReadonlySet<string>> }>(10_000);
   /** Failures being counted, per address: the answer does not wait for its count, the address's next request does. */
   private readonly counting = new Map<string, Promise<void>>();
   /** Told when a failure could not be counted (the app logs it). */

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { growingLru } from './growing-lru.js';
 import { isWellFormedToken, tokenDigest } from '../domain/token-format.js';
 import { openAuthInvalidationFeed, type AuthInvalidationFeed } from '../store/auth-invalidations.js';
 import type { Database } from '../store/database.js';
@@ -68,15 +68,14 @@ export async function openCachedTokenLookup(
   options: TokenCacheOptions = TOKEN_CACHE_DEFAULTS,
 ): Promise<CachedTokenLookup> {
   const keysByUser = new Map<number, Set<string>>();
-  const tokens = new LRUCache<string, TokenWithUser>({
-    max: options.maxTokens,
+  const tokens = growingLru<string, TokenWithUser>(options.maxTokens, {
     dispose: (entry, key) => {
       const keys = keysByUser.get(entry.user.id);
       keys?.delete(key);
       if (keys?.size === 0) keysByUser.delete(entry.user.id);
     },
   });
-  const unknown = new LRUCache<string, true>({ max: options.maxUnknown, ttl: options.unknownTtlMs, ttlAutopurge: false });
+  const unknown = growingLru<string, true>(options.maxUnknown, { ttl: options.unknownTtlMs, ttlAutopurge: false });
   const stats: TokenCacheStats = { hits: 0, unknownHits: 0, misses: 0, untrusted: 0, invalidations: 0, flushes: 0 };
   // Moves on every invalidation: a lookup that read the database while one happened does not keep
   // what it read (the row may predate the change).
