@@ -4,15 +4,13 @@ import { pino } from 'pino';
 import { loadConfig, type Config } from '../config.js';
 import { startScheduler, type Scheduler } from '../jobs/scheduler.js';
 import { out, showGeneratedRootPassword } from './common.js';
+import { openLogDestination } from './log-destination.js';
 import { openRuntime } from './runtime.js';
 
 /** Set by the primary for the one worker that runs the scheduled jobs. */
 const RUNS_JOBS_ENV = 'TOLLGATE_WORKER_RUNS_JOBS';
 /** How long a worker that died waits before it is started again (a crash loop must not spin). */
 const RESTART_DELAY_MS = 1_000;
-/** Log lines are written when this much is buffered, or after LOG_FLUSH_MS. */
-const LOG_BUFFER_BYTES = 4096;
-const LOG_FLUSH_MS = 1_000;
 
 /**
  * `tollgate serve [--workers N]`. One process by default; with N > 1 a primary prepares the
@@ -32,11 +30,7 @@ async function serveHttp(config: Config, { runJobs }: { runJobs: boolean }): Pro
   // The HTTP stack is loaded for `serve` only: console commands start faster without it.
   const { buildApp, loggerOptions } = await import('../http/app.js');
   const runtime = await openRuntime(config);
-  // Log lines are written in batches: a write per line at `info` cost a third of a cached
-  // request (docs/performance.md). A line waits at most LOG_FLUSH_MS; pino writes what is left
-  // when the process exits.
-  const logDestination = pino.destination({ sync: false, minLength: LOG_BUFFER_BYTES });
-  const logFlush = setInterval(() => logDestination.flush(), LOG_FLUSH_MS).unref();
+  const logDestination = openLogDestination();
   const logger = { ...loggerOptions(config.logLevel), stream: logDestination };
   const app = await buildApp({ ctx: runtime.ctx, logger }).catch(async (error: unknown) => {
     await runtime.close();
@@ -54,7 +48,7 @@ async function serveHttp(config: Config, { runJobs }: { runJobs: boolean }): Pro
     // Stop accepting, let requests in flight finish, then release the database.
     await app.close();
     await runtime.close();
-    clearInterval(logFlush);
+    logDestination.close();
     // A worker's channel to the primary would keep it alive.
     cluster.worker?.disconnect();
   };

@@ -1,7 +1,9 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makePat, makeUser } from '../../../test/support/factories.js';
 import { createHarness, TEST_ROOT_PASSWORD, type Harness } from '../../../test/support/harness.js';
 import { buildApp, loggerOptions } from '../app.js';
+import { writeInfoLine } from './request-log.js';
 import type { App } from '../types.js';
 
 type LogLine = Record<string, any>;
@@ -141,5 +143,25 @@ describe('request log', () => {
       expect(line!.response_headers).toEqual(expect.objectContaining({ 'set-cookie': '[REDACTED]', 'x-request-id': res.headers['x-request-id'] }));
       expect(JSON.stringify(lines)).not.toContain(session);
     });
+  });
+
+  it('writes the request line byte for byte as pino would, from one JSON.stringify', () => {
+    const written: string[] = [];
+    const stream = { write: (text: string) => void written.push(text) };
+    // A fixed time: two calls of pino's clock would differ.
+    const logger = pino({ ...loggerOptions('info'), timestamp: () => ',"time":1796539724829' }, stream).child({ reqId: 'f1e2"d3' });
+    const fields = { method: 'GET', route: '/api/v4/groups/:id', path: '/api/v4/groups/a%22b?x=\u2028', status: 200, duration_ms: 0.7153, user_id: undefined, token_id: 7, remote_ip: '::1', note: 'tab\there "quoted" ünïcode \u0000' };
+    for (const [f, msg] of [[fields, 'request completed'], [{}, 'nothing else'], [{ n: -0, big: 1e21 }, 'numbers']] as const) {
+      written.splice(0);
+      logger.info(f, msg);
+      writeInfoLine(logger, f, msg);
+      expect(written).toHaveLength(2);
+      expect(written[1]).toBe(written[0]);
+    }
+    // Below info, nothing.
+    logger.level = 'warn';
+    written.splice(0);
+    writeInfoLine(logger, fields, 'request completed');
+    expect(written).toEqual([]);
   });
 });
