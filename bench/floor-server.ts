@@ -1,15 +1,19 @@
 // The floor under P1: the least a Fastify app can do to answer GET /personal_access_tokens/self
-// as shipped — one pino line per request at `info` (written in batches, as `tollgate serve`
-// writes them), a token found in memory by a SHA-256 of the presented value, and the token's JSON
-// through a response schema. No database, no checks. Tollgate's P1 cannot be faster than this;
-// the gap between the two is Tollgate's own work. Listens on 127.0.0.1:$PORT.
-import Fastify from 'fastify';
-import { pino } from 'pino';
+// as shipped — the request line at `info`, written by Tollgate's own writer and destination (run
+// with tsx, it imports them from src/), a token found in memory by a SHA-256 of the presented
+// value, and the token's JSON through a response schema. No database, no checks. Tollgate's P1
+// cannot be faster than this; the gap between the two is Tollgate's own work. Listens on
+// 127.0.0.1:$PORT.
+import Fastify, { LogController } from 'fastify';
 import { hash, randomUUID } from 'node:crypto';
+import { openLogDestination } from '../src/cli/log-destination.js';
+import { writeInfoLine } from '../src/http/plugins/request-log.js';
 
-const destination = pino.destination({ sync: false, minLength: 4096 });
-setInterval(() => destination.flush(), 1000).unref();
-const app = Fastify({ logger: { level: 'info', stream: destination }, disableRequestLogging: true, genReqId: () => randomUUID() });
+const app = Fastify({
+  logger: { level: 'info', stream: openLogDestination() },
+  logController: new LogController({ disableRequestLogging: true }),
+  genReqId: () => randomUUID(),
+});
 
 // A token's JSON as Tollgate answers it (GitLab's PersonalAccessToken entity).
 const token = {
@@ -17,6 +21,12 @@ const token = {
   description: null, scopes: ['read_api'], user_id: 3, last_used_at: null, expires_at: '2027-10-02', last_used_ips: [], revoked_at: null,
 };
 const nullableString = { type: ['string', 'null'] };
+type Token = typeof token;
+declare module 'fastify' {
+  interface FastifyRequest {
+    token?: Token;
+  }
+}
 const schema = {
   type: 'object',
   properties: {
@@ -26,7 +36,7 @@ const schema = {
     revoked_at: nullableString,
   },
 };
-const tokens = new Map();
+const tokens = new Map<string, Token>();
 
 app.addHook('preValidation', (request, _reply, done) => {
   const presented = request.headers['private-token'];
@@ -37,7 +47,8 @@ app.addHook('preValidation', (request, _reply, done) => {
   done();
 });
 app.addHook('onResponse', (request, reply, done) => {
-  request.log.info(
+  writeInfoLine(
+    request.log,
     { method: request.method, route: request.routeOptions.url, path: request.url, status: reply.statusCode, duration_ms: reply.elapsedTime, user_id: request.token?.user_id, token_id: request.token?.id, remote_ip: request.ip },
     'request completed',
   );
