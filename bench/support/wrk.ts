@@ -32,9 +32,13 @@ export function wrkVersion(): string | null {
   return `${run.stdout}${run.stderr}`.split('\n')[0]!.trim();
 }
 
-/** `wrk -t1 -c<connections> -d<duration>s --latency`: one thread, so the server keeps the other core. */
+/**
+ * `wrk -t1 -c<connections> -d<duration>s --timeout 10s --latency`: one thread, so the server keeps
+ * the other core. wrk gives up on an answer after 2 s by default and leaves it out of the
+ * latencies: a slow answer must show in p99, not vanish into the error count.
+ */
 export async function runWrk(load: WrkLoad): Promise<WrkResult> {
-  const args = ['-t1', `-c${load.connections}`, `-d${load.durationS}s`, '--latency'];
+  const args = ['-t1', `-c${load.connections}`, `-d${load.durationS}s`, '--timeout', '10s', '--latency'];
   for (const [name, value] of Object.entries(load.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (load.script) args.push('-s', load.script);
   args.push(load.url);

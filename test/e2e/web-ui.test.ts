@@ -193,7 +193,7 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
     expect(await page.getByLabel('Users can create project access tokens and group access tokens in this group').count()).toBe(0);
   });
 
-  it('Admin area: the token and failed-authentication ban settings are read and saved through /application/settings', async () => {
+  it('Admin area: the token, failed-authentication ban and API limit settings are read and saved through /application/settings', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
     await page.waitForURL(`${server.url}/admin/application_settings`);
     const lifetime = page.getByLabel('Maximum allowable lifetime for access tokens (days)');
@@ -208,6 +208,13 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
     await page.getByLabel('Inactive group and project access token retention (days)').fill('');
     await page.getByLabel('Token reuse detection').selectOption('any_use');
     await page.getByLabel('Failed attempts before a ban').fill('12');
+    // Issue 14's limits: shown with their defaults, saved like the rest.
+    const failedAuthLimit = page.getByLabel('Failed token authentications per minute from one address');
+    expect(await failedAuthLimit.inputValue()).toBe(String(DEFAULT_SETTINGS.api_failed_auth_limit_per_minute));
+    expect(await page.getByLabel('Addresses the limit never holds back').inputValue()).toBe('');
+    await failedAuthLimit.fill('250');
+    await page.getByLabel('Addresses the limit never holds back').fill('10.0.0.0/8\n\n 192.0.2.7 \n');
+    await page.getByLabel('Token creations per user per minute').fill('0');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Application settings saved successfully.').waitFor();
     expect(await (await api('/application/settings')).json()).toMatchObject({
@@ -215,6 +222,9 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
       inactive_resource_access_tokens_delete_after_days: null,
       token_reuse_detection: 'any_use',
       failed_auth_ban_max_attempts: 12,
+      api_failed_auth_limit_per_minute: 250,
+      failed_auth_throttle_allowlist: ['10.0.0.0/8', '192.0.2.7'],
+      token_creations_limit_per_minute: 0,
     });
   });
 
@@ -234,7 +244,27 @@ describe('web UI: sign-in, groups, settings (sqlite)', () => {
       'Max personal access token lifetime must be an integer between 1 and 400',
     );
     expect((await (await api('/application/settings')).json()).max_personal_access_token_lifetime).toBe(200);
-    await api('/application/settings', { method: 'PUT', body: JSON.stringify({ max_personal_access_token_lifetime: 365, token_reuse_detection: 'rotate', failed_auth_ban_max_attempts: 30, inactive_resource_access_tokens_delete_after_days: 30 }) });
+
+    // An allowlist entry that is no network: the server's message beside the list, nothing saved.
+    await lifetime.fill('200');
+    await page.getByLabel('Addresses the limit never holds back').fill('10.0.0.0/8\nthe office');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator('#failed_auth_throttle_allowlist-error').textContent()).toBe(
+      'Failed auth throttle allowlist must be a list of at most 50 IP addresses or CIDR networks',
+    );
+    expect((await (await api('/application/settings')).json()).failed_auth_throttle_allowlist).toEqual(['10.0.0.0/8', '192.0.2.7']);
+    await api('/application/settings', {
+      method: 'PUT',
+      body: JSON.stringify({
+        max_personal_access_token_lifetime: 365,
+        token_reuse_detection: 'rotate',
+        failed_auth_ban_max_attempts: 30,
+        inactive_resource_access_tokens_delete_after_days: 30,
+        api_failed_auth_limit_per_minute: DEFAULT_SETTINGS.api_failed_auth_limit_per_minute,
+        failed_auth_throttle_allowlist: [],
+        token_creations_limit_per_minute: DEFAULT_SETTINGS.token_creations_limit_per_minute,
+      }),
+    });
   });
 
   it('fits a phone: no sideways scrolling on the groups, group and admin pages', async () => {

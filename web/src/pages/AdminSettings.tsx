@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, type InstanceSettings } from '../api';
-import { CheckboxField, Notice, NumberField, PageHeading, SelectField, TextField, focusFirstError, validateForm } from '../components/fields';
+import { CheckboxField, Notice, NumberField, PageHeading, SelectField, TextArea, TextField, focusFirstError, validateForm } from '../components/fields';
 import { toApiError, useLoad, useSession, useTitle } from '../hooks';
 
 type Key = keyof Pick<
@@ -14,10 +14,27 @@ type Key = keyof Pick<
   | 'failed_auth_ban_max_attempts'
   | 'failed_auth_ban_find_time_seconds'
   | 'failed_auth_ban_duration_seconds'
+  | 'api_failed_auth_limit_per_minute'
+  | 'failed_auth_throttle_allowlist'
+  | 'token_creations_limit_per_minute'
 >;
-const NUMBER_KEYS: Key[] = ['max_personal_access_token_lifetime', 'failed_auth_ban_max_attempts', 'failed_auth_ban_find_time_seconds', 'failed_auth_ban_duration_seconds'];
+const NUMBER_KEYS: Key[] = [
+  'max_personal_access_token_lifetime',
+  'failed_auth_ban_max_attempts',
+  'failed_auth_ban_find_time_seconds',
+  'failed_auth_ban_duration_seconds',
+  'api_failed_auth_limit_per_minute',
+  'token_creations_limit_per_minute',
+];
 const BOOLEAN_KEYS: Key[] = ['require_personal_access_token_expiry', 'failed_auth_ban_enabled'];
-const ALL_KEYS: Key[] = [...NUMBER_KEYS, ...BOOLEAN_KEYS, 'personal_access_token_prefix', 'inactive_resource_access_tokens_delete_after_days', 'token_reuse_detection'];
+const ALL_KEYS: Key[] = [
+  ...NUMBER_KEYS,
+  ...BOOLEAN_KEYS,
+  'personal_access_token_prefix',
+  'inactive_resource_access_tokens_delete_after_days',
+  'token_reuse_detection',
+  'failed_auth_throttle_allowlist',
+];
 
 export function AdminSettingsPage() {
   const { user } = useSession();
@@ -68,6 +85,11 @@ function SettingsForm({ initial }: { initial: InstanceSettings }) {
       personal_access_token_prefix: String(data.get('personal_access_token_prefix') ?? ''),
       inactive_resource_access_tokens_delete_after_days: retention === '' ? null : Number(retention),
       token_reuse_detection: String(data.get('token_reuse_detection')),
+      // One address or network per line; the server checks each.
+      failed_auth_throttle_allowlist: String(data.get('failed_auth_throttle_allowlist') ?? '')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== ''),
     };
     for (const key of NUMBER_KEYS) body[key] = Number(data.get(key));
     for (const key of BOOLEAN_KEYS) body[key] = data.has(key);
@@ -168,6 +190,36 @@ function SettingsForm({ initial }: { initial: InstanceSettings }) {
             error={errors.failed_auth_ban_duration_seconds}
           />
         </div>
+      </section>
+      <section className="card" aria-labelledby="throttle-title">
+        <h2 id="throttle-title">API limits</h2>
+        <NumberField
+          id="api_failed_auth_limit_per_minute"
+          label="Failed token authentications per minute from one address"
+          hint="On the API and forward auth. Past this many in a minute, the address's requests with a token answer 429 until the minute ends, except tokens that worked from it in the last hour. 0 turns the limit off."
+          required
+          min={0}
+          defaultValue={initial.api_failed_auth_limit_per_minute}
+          error={errors.api_failed_auth_limit_per_minute}
+        />
+        <TextArea
+          id="failed_auth_throttle_allowlist"
+          label="Addresses the limit never holds back"
+          hint="One IP address or CIDR network per line, at most 50 (monitoring hosts). None by default, loopback included."
+          rows={3}
+          className="mono"
+          defaultValue={initial.failed_auth_throttle_allowlist.join('\n')}
+          error={errors.failed_auth_throttle_allowlist}
+        />
+        <NumberField
+          id="token_creations_limit_per_minute"
+          label="Token creations per user per minute"
+          hint="Personal, group and project access tokens together. 0 for no limit."
+          required
+          min={0}
+          defaultValue={initial.token_creations_limit_per_minute}
+          error={errors.token_creations_limit_per_minute}
+        />
       </section>
       <p className="status-line" role="status">
         {saved}
