@@ -73,3 +73,38 @@ describe.each(TEST_DIALECTS)('serve --workers 2 (%s)', (dialect) => {
     expect((server.stdout().match(/"msg":"shutting down"/g) ?? []).length).toBe(3);
   });
 });
+
+/** Whether a process of this pid still exists (signal 0 only asks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('serve --workers 2, the primary killed', () => {
+  it('SIGKILL to the primary leaves no worker behind: node cluster ends a worker whose primary is gone, and the port is free', async () => {
+    const instance = await cliInstance('sqlite');
+    try {
+      const server = await startServe(instance.env, ['--workers', '2']);
+      await until(() => (server.stdout().match(/Server listening at/g) ?? []).length >= 2);
+      const workers = server
+        .stdout()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"Server listening at'))
+        .map((line) => (JSON.parse(line) as { pid: number }).pid);
+      expect(workers).toHaveLength(2);
+      expect(workers).not.toContain(server.process.pid);
+      expect(workers.every(alive)).toBe(true);
+
+      server.process.kill('SIGKILL');
+      expect(await server.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      await until(() => !workers.some(alive));
+      expect(await fetch(`${server.url}/-/health`).then(() => 'answered', () => 'refused')).toBe('refused');
+    } finally {
+      await instance.remove();
+    }
+  }, 60_000);
+});
