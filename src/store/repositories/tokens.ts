@@ -62,7 +62,11 @@ export async function revokeTokensPastRotationGrace(db: Db, now: string, limit: 
     .selectFrom('personal_access_tokens')
     .select(['id', 'rotation_grace_ends_at'])
     .where('rotation_grace_ends_at', '<=', now)
-    .where('revoked', '=', 0)
+    // `+revoked`, not `revoked`: SQLite keeps no statistics, and offered `revoked = 0` it walked
+    // every active token by pat_revoked_id (30 ms at 100,000 tokens, on the event loop, every 5 s).
+    // A unary plus keeps the term off every index, so the sweep starts from the few tokens in a
+    // window (pat_rotation_grace_ends_at). PostgreSQL plans from statistics either way.
+    .where(sql<number>`+${sql.ref('revoked')}`, '=', 0)
     .orderBy('rotation_grace_ends_at')
     .limit(limit)
     .execute();

@@ -84,7 +84,8 @@ export async function listUsers(db: Db, filter: UserFilter, page: Page): Promise
   return { rows, total: toCount(count.n as number) };
 }
 
-export const findGhostUser = (db: Db) => db.selectFrom('users').selectAll().where('user_type', '=', 'ghost').executeTakeFirst();
+/** The ghost is made with root, among the first users: `limit 1` stops the scan there instead of reading every user (user_type has no index). */
+export const findGhostUser = (db: Db) => db.selectFrom('users').selectAll().where('user_type', '=', 'ghost').limit(1).executeTakeFirst();
 
 export type SessionRow = Selectable<SessionsTable>;
 
