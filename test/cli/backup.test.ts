@@ -9,19 +9,11 @@ import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database, type Dialect } from '../../src/store/database.js';
 import { POSTGRES_URL, TEST_DIALECTS } from '../support/databases.js';
-import { cliInstance, runCli, startServe, type CliInstance, type CliResult } from './process.js';
+import { cliInstance, expectOneLineError, runCli, startServe, type CliInstance, type CliResult } from './process.js';
 
 /** Issue 14 item 7: `tollgate backup create|restore` on SQLite, pg_dump/pg_restore on PostgreSQL (docs/operator-guide.md#backups). */
 
 const run = promisify(execFile);
-
-function expectOneLineError(result: CliResult, pattern: RegExp) {
-  expect(result.code).not.toBe(0);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-}
 
 async function rootToken(instance: CliInstance, env: Record<string, string> = instance.env): Promise<string> {
   const created = await runCli(['pat', 'create', '--user', 'root', '--name', 'admin', '--scopes', 'api'], env);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import { verifyPassword } from '../../src/services/passwords.js';
 import { TEST_DIALECTS } from '../support/databases.js';
-import { cliInstance, runCli, startServe, type CliInstance, type CliResult } from './process.js';
+import { cliInstance, expectOneLineError, runCli, startServe, type CliInstance } from './process.js';
 
 /** Polls a condition (a process's output, a port) until it holds. */
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
@@ -14,15 +14,6 @@ async function until(condition: () => boolean | Promise<boolean>): Promise<void>
 }
 
 const PASSWORD_LINE = /Created the administrator "root" with the password: (\S+)/;
-
-/** A console failure: exit code non-zero and exactly one line on stderr. */
-function expectOneLineError(result: CliResult, pattern: RegExp) {
-  expect(result.code).not.toBe(0);
-  expect(result.stdout).toBe('');
-  const lines = result.stderr.trim().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-}
 
 async function rootRow(instance: CliInstance) {
   const database = instance.openDatabase();

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { MIN_PASSWORD_HASH_COST } from '../../src/services/passwords.js';
 import { openDatabase, type Database, type Dialect } from '../../src/store/database.js';
 import { POSTGRES_URL } from '../support/databases.js';
@@ -83,6 +84,15 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/** A console failure: exit code non-zero, nothing on stdout and exactly one line on stderr. */
+export function expectOneLineError(result: CliResult, pattern: RegExp): void {
+  expect(result.code).not.toBe(0);
+  expect(result.stdout).toBe('');
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
 }
 
 /** Runs `tollgate <args>` to completion. */

@@ -18,15 +18,6 @@ function levelEnabled(log: FastifyBaseLogger, level: string): boolean {
 const { chindingsSym, endSym, lsCacheSym, streamSym, timeSym } = pino.symbols;
 const INFO = 30;
 
-/** The parts of a pino logger that a line is made of (pino.symbols, its public API). */
-interface PinoLine {
-  levels: Record<number, string>;
-  time: () => string;
-  bindings: string;
-  end: string;
-  stream: { write(line: string): void };
-}
-
 /**
  * Writes what `log.info(fields, msg)` writes, byte for byte (request-log.test.ts compares them),
  * from one JSON.stringify of the fields. pino serializes field by field, which made the request
@@ -34,12 +25,13 @@ interface PinoLine {
  * fields are plain values: no serializer, redaction or formatter of the logger applies to them.
  */
 export function writeInfoLine(log: FastifyBaseLogger, fields: Record<string, unknown>, msg: string): void {
+  // The parts of a pino logger that its lines are made of, under pino.symbols (its public API).
   const pinoLogger = log as unknown as Record<symbol, unknown>;
-  const stream = pinoLogger[streamSym] as PinoLine['stream'] | undefined;
+  const stream = pinoLogger[streamSym] as { write(line: string): void } | undefined;
   if (typeof stream?.write !== 'function' || typeof pinoLogger[timeSym] !== 'function') return log.info(fields, msg);
   if (!levelEnabled(log, 'info')) return;
-  const levels = pinoLogger[lsCacheSym] as PinoLine['levels'];
-  const time = (pinoLogger[timeSym] as PinoLine['time'])();
+  const levels = pinoLogger[lsCacheSym] as Record<number, string>;
+  const time = (pinoLogger[timeSym] as () => string)();
   const json = JSON.stringify(fields);
   const body = json.length > 2 ? `,${json.slice(1, -1)}` : '';
   stream.write(`${levels[INFO]}${time}${pinoLogger[chindingsSym] as string}${body},"msg":${JSON.stringify(msg)}${pinoLogger[endSym] as string}`);
