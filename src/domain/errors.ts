@@ -41,6 +41,8 @@ export const ERRORS = {
   invalid_login: { kind: 'unauthorized', message: 'Invalid login or password.' },
   account_blocked: { kind: 'forbidden', message: 'Your account has been blocked.' },
   csrf_token_invalid: { kind: 'forbidden', message: 'CSRF token invalid' },
+  /** GitLab's API::Users: an anonymous list of users needs an exact `username`. */
+  users_list_needs_username: { kind: 'forbidden', message: 'Not authorized to access /api/v4/users' },
   sign_in_throttled: { kind: 'too_many_requests' },
   credentials_revoke_limited: { kind: 'too_many_requests' },
   /** Issue 14: too many failed token authentications from the client's address this minute. */

@@ -3,6 +3,7 @@ import { ok, type Result } from '../domain/result.js';
 import { isRecordId, isUniqueViolation } from '../store/repositories/common.js';
 import { findUserById, findUserByUsername, insertUser, listUsers, usernameOrEmailTaken } from '../store/repositories/users.js';
 import type { UserRow } from '../store/schema.js';
+import type { Caller } from './caller.js';
 import { nowIso, type ServiceContext } from './context.js';
 import type { Listed, Page } from './lists.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
@@ -67,16 +68,26 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<R
   }
 }
 
-/** GET /users/:id: anyone but the ghost user. */
+/** GET /users/:id: anyone but the ghost user, for anyone (a public profile, as in GitLab). */
 export async function getUser(ctx: ServiceContext, id: number): Promise<Result<UserRow>> {
   const user = isRecordId(id) ? await findUserById(ctx.database.db, id) : undefined;
   return user && user.user_type !== 'ghost' ? ok(user) : failure('user_not_found');
 }
 
-/** GET /users: by exact username or by a search on username, name and email. */
-export async function findUsers(ctx: ServiceContext, filter: { username?: string | undefined; search?: string | undefined }, page: Page): Promise<Listed<UserRow>> {
+/**
+ * GET /users: by exact username or by a search on username, name and email. Anonymously only by
+ * username, as in GitLab's API::Users: whoever is not signed in finds one user by name, never the
+ * list of them all.
+ */
+export async function findUsers(
+  ctx: ServiceContext,
+  caller: Caller | null,
+  filter: { username?: string | undefined; search?: string | undefined },
+  page: Page,
+): Promise<Result<Listed<UserRow>>> {
+  if (caller === null && !filter.username) return failure('users_list_needs_username');
   const { rows, total } = await listUsers(ctx.database.db, { username: filter.username, search: filter.search }, page);
-  return { items: rows, total };
+  return ok({ items: rows, total });
 }
 
 /** A user by username (any case), for the console; the ghost user is nobody's to act for. */

@@ -398,7 +398,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The users, one page (see the pagination headers): User for administrators, UserBasic for others */
+                /** @description The users, one page (see the pagination headers): User for administrators, UserBasic for others. Anonymously, only with `username` (else 403). */
                 200: {
                     headers: {
                         [name: string]: unknown;

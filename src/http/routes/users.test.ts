@@ -68,6 +68,39 @@ describe.each(TEST_DIALECTS)('users routes (%s)', (dialect) => {
     });
   });
 
+  describe('without a token (GitLab\'s API::Users: authenticate_non_get!, and a username required for a list)', () => {
+    it('GET /users?username= finds that one user, with the basic fields; no username is 403 "Not authorized to access /api/v4/users"', async () => {
+      const anonymous = client(h);
+      const byName = await anonymous.get(`/api/v4/users?username=${alice.username}`);
+      expect(byName.statusCode).toBe(200);
+      expect(byName.json()).toEqual([
+        { id: alice.id, username: alice.username, name: alice.name, state: 'active', locked: false, avatar_url: null, web_url: `http://tollgate.test/${alice.username}` },
+      ]);
+      expect((await anonymous.get('/api/v4/users?username=nobody-has-this')).json()).toEqual([]);
+      for (const path of ['/api/v4/users', '/api/v4/users?search=alice', '/api/v4/users?username=']) {
+        const refused = await anonymous.get(path);
+        expect(refused.statusCode, path).toBe(403);
+        expect(refused.json(), path).toEqual({ message: '403 Forbidden - Not authorized to access /api/v4/users' });
+      }
+      // A token that does not work is still refused, not taken for no token.
+      expect((await client(h, 'glpat-not-a-real-token-value-at-all').get(`/api/v4/users?username=${alice.username}`)).statusCode).toBe(401);
+    });
+
+    it('GET /users/:id is the public profile: no email, no admin fields; the ghost user stays 404', async () => {
+      const anonymous = client(h);
+      const res = await anonymous.get(`/api/v4/users/${alice.id}`);
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ id: alice.id, username: alice.username, bot: false });
+      expect(res.json()).not.toHaveProperty('email');
+      expect(res.json()).not.toHaveProperty('is_admin');
+      const ghost = await h.ctx.database.db.selectFrom('users').select('id').where('user_type', '=', 'ghost').executeTakeFirstOrThrow();
+      expect((await anonymous.get(`/api/v4/users/${ghost.id}`)).statusCode).toBe(404);
+      expect((await client(h, 'glpat-not-a-real-token-value-at-all').get(`/api/v4/users/${alice.id}`)).statusCode).toBe(401);
+      // Only another user's profile: who "I" am needs a token.
+      expect((await anonymous.get('/api/v4/user')).statusCode).toBe(401);
+    });
+  });
+
   describe('GET /users/:id', () => {
     it('shows a user; the bot of a group access token has bot: true', async () => {
       const group = await makeGroup(h, h.root);

@@ -14,6 +14,8 @@ const UserIdParams = Type.Object({ id: Id({ description: 'ID of the user' }) });
 
 /** GitLab's API::Users: `allow_access_with_scope :read_user` for GET requests (§3.3). */
 const READ_USER = { extraScopes: ['read_user'] } as const;
+/** Its `authenticate_non_get!`: a GET of another user, or of one by username, needs no token. */
+const READ_USER_OR_ANONYMOUS = { ...READ_USER, auth: 'optional' } as const;
 
 export async function userRoutes(app: App, { ctx }: RouteOptions) {
   const externalUrl = ctx.config.externalUrl;
@@ -26,32 +28,32 @@ export async function userRoutes(app: App, { ctx }: RouteOptions) {
   app.get(
     '/users',
     {
-      config: READ_USER,
+      config: READ_USER_OR_ANONYMOUS,
       schema: {
         tags: ['users'],
         summary: 'List users',
         querystring: Type.Object({ username: Type.Optional(Type.String({ maxLength: 255 })), search: Type.Optional(Type.String({ maxLength: 255 })), ...PaginationQuery }),
         response: {
           200: Type.Array(Type.Union([Ref(UserJson), Ref(UserBasicJson)]), {
-            description: 'The users, one page (see the pagination headers): User for administrators, UserBasic for others',
+            description: 'The users, one page (see the pagination headers): User for administrators, UserBasic for others. Anonymously, only with `username` (else 403).',
           }),
           ...errorResponses(400, 401, 403),
         },
       },
     },
     async (request, reply) => {
-      const caller = requireCaller(request);
+      const caller = request.caller;
       const page = pageOf(request.query);
-      const { items, total } = await findUsers(ctx, { username: request.query.username, search: request.query.search }, page);
+      const { items, total } = unwrap(await findUsers(ctx, caller, { username: request.query.username, search: request.query.search }, page));
       setPaginationHeaders(request, reply, externalUrl, page, total);
-      return items.map((u) => (caller.isAdmin ? toUserJson(u, externalUrl, { self: u.id === caller.id, forAdmin: true }) : toUserBasicJson(u, externalUrl)));
+      return items.map((u) => (caller?.isAdmin ? toUserJson(u, externalUrl, { self: u.id === caller.id, forAdmin: true }) : toUserBasicJson(u, externalUrl)));
     },
   );
 
-  app.get('/users/:id', { config: READ_USER, schema: { tags: ['users'], summary: 'Get a user', params: UserIdParams, response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
-    const caller = requireCaller(request);
+  app.get('/users/:id', { config: READ_USER_OR_ANONYMOUS, schema: { tags: ['users'], summary: 'Get a user', params: UserIdParams, response: { 200: Ref(UserJson), ...errorResponses(400, 401, 403, 404) } } }, async (request) => {
+    const caller = request.caller;
     const user = unwrap(await getUser(ctx, request.params.id));
-    return toUserJson(user, externalUrl, { self: user.id === caller.id, forAdmin: caller.isAdmin });
+    return toUserJson(user, externalUrl, { self: user.id === caller?.id, forAdmin: caller?.isAdmin ?? false });
   });
 
   app.post(
