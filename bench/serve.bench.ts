@@ -207,25 +207,14 @@ function listCheck(wanted: (rows: unknown[]) => boolean) {
 
 function targetsFor(instances: Instance[], helloUrl: string, ceilingUrl: string, answerUrl: string, floorUrl: string): Target[] {
   const target = (t: Omit<Target, 'rounds' | 'failure' | 'method'> & { method?: 'GET' | 'POST' }): Target => ({ method: 'GET', ...t, rounds: [], failure: null });
+  // The references beside P1 answer its route with the same header, so that the requests are alike.
+  const p1Reference = (part: 'answer' | 'floor', slot: [string, string, string], label: string, baseUrl: string) =>
+    target({ part, slot, label, url: `${baseUrl}/api/v4/personal_access_tokens/self`, headers: { 'PRIVATE-TOKEN': 'glpat-floor' }, check: (s, b) => expectStatus(s, b, 200) });
   const targets: Target[] = [
     target({ part: 'hello', slot: null, label: 'hello: bare Fastify route', url: `${helloUrl}/api/v4/version`, headers: {}, check: (s, b) => expectStatus(s, b, 200) }),
     target({ part: 'ceiling', slot: null, label: 'generator ceiling: canned answers', url: `${ceilingUrl}/api/v4/version`, headers: {}, check: (s, b) => expectStatus(s, b, 200) }),
-    target({
-      part: 'answer',
-      slot: ['answer', 'none', 'none'],
-      label: "P1's answer alone: bare Fastify + schema",
-      url: `${answerUrl}/api/v4/personal_access_tokens/self`,
-      headers: { 'PRIVATE-TOKEN': 'glpat-floor' },
-      check: (s, b) => expectStatus(s, b, 200),
-    }),
-    target({
-      part: 'floor',
-      slot: ['floor', 'none', 'info'],
-      label: 'floor under P1: Fastify + info log + schema, no checks',
-      url: `${floorUrl}/api/v4/personal_access_tokens/self`,
-      headers: { 'PRIVATE-TOKEN': 'glpat-floor' },
-      check: (s, b) => expectStatus(s, b, 200),
-    }),
+    p1Reference('answer', ['answer', 'none', 'none'], "P1's answer alone: bare Fastify + schema", answerUrl),
+    p1Reference('floor', ['floor', 'none', 'info'], 'floor under P1: Fastify + info log + schema, no checks', floorUrl),
   ];
   for (const instance of instances) {
     const { database, logLevel, seeded } = instance;
