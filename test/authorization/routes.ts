@@ -341,14 +341,16 @@ const SPECS: Record<string, RowSpec> = {
   'GET /api/v4/user': { request: () => ({ url: '/api/v4/user' }), expect: api(signedIn('200'), { scopes: [...READ_SCOPES, 'read_user'] }) },
   'GET /api/v4/users': {
     request: (w) => ({ url: `/api/v4/users?username=${w.users.Guest.username}` }),
-    // Administrators see every user's email; others see UserBasic.
+    // Administrators see every user's email; others see UserBasic; anonymously, by username only
+    // (GitLab's API::Users: authenticate_non_get!).
     detail: email((users, w) => (users as Record<string, unknown>[]).find((u) => u.id === w.users.Guest.id)),
-    expect: api({ ...signedIn('200 without email'), administrator: '200 with email' }, { scopes: [...READ_SCOPES, 'read_user'] }),
+    expect: api({ ...signedIn('200 without email', '200 without email'), administrator: '200 with email' }, { scopes: [...READ_SCOPES, 'read_user'] }),
   },
   'GET /api/v4/users/:id': {
     request: (w) => ({ url: `/api/v4/users/${w.users.Guest.id}` }),
     detail: email((user) => user as Record<string, unknown>),
-    expect: api({ ...signedIn('200 without email'), Guest: '200 with email', administrator: '200 with email' }, { scopes: [...READ_SCOPES, 'read_user'] }),
+    // Anyone's public profile, without a token too (authenticate_non_get!).
+    expect: api({ ...signedIn('200 without email', '200 without email'), Guest: '200 with email', administrator: '200 with email' }, { scopes: [...READ_SCOPES, 'read_user'] }),
   },
   'POST /api/v4/users': {
     request: (w) => {
