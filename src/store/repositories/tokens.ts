@@ -301,15 +301,9 @@ function countedRows(db: Db, filters: TokenFilters, plan: ListPlan, now: Date) {
   if (!('botsOf' in filters) || plan.indexedTerms.size > 0) {
     return applyFilters(db, db.selectFrom('personal_access_tokens'), filters, plan, now).select(sql.lit(1).as('one'));
   }
-  return db
-    .selectFrom('members')
-    .crossJoin('users')
+  return botMembers(db, filters.botsOf)
     .crossJoin('personal_access_tokens')
-    .whereRef('users.id', '=', 'members.user_id')
     .whereRef('personal_access_tokens.user_id', '=', 'members.user_id')
-    .where('members.source_type', '=', filters.botsOf.sourceType)
-    .where('members.source_id', '=', filters.botsOf.id)
-    .where('users.user_type', '=', 'project_bot')
     .where((eb) => tokenConditions(eb, filters, plan.indexedTerms, now))
     .select(sql.lit(1).as('one'));
 }
