@@ -24,6 +24,10 @@ describe.each(TEST_DIALECTS)('scheduler and console (%s)', (dialect) => {
   afterAll(() => h.close());
 
   it('schedules in UTC: expiring-tokens at 01:00, inactive-token-retention at 00:00, the deliveries every few seconds', async () => {
+    // In a process whose local time is not UTC (Node reads TZ again when it is set), or a
+    // scheduler on local time would pass on a machine that keeps UTC.
+    const localZone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
     const scheduler = startScheduler(h.ctx, silent);
     try {
       const next = scheduler.nextRuns();
@@ -34,6 +38,8 @@ describe.each(TEST_DIALECTS)('scheduler and console (%s)', (dialect) => {
       }
     } finally {
       await scheduler.stop();
+      if (localZone === undefined) delete process.env.TZ;
+      else process.env.TZ = localZone;
     }
   });
 
