@@ -13,9 +13,8 @@ import { type Db, isRecordId } from '../store/repositories/common.js';
 import { rootGroupId, insertMember } from '../store/repositories/groups.js';
 import {
   clearMembershipExpiry,
-  findResourceBots,
   findResourceBotToken,
-  findTokens,
+  findResourceTokens,
   revokeTokenIfActive,
   type BotResource,
   type ResourceBotToken,
@@ -332,11 +331,10 @@ export async function listResourceAccessTokens(
   if (!readable.ok) return readable;
   const { policy, here } = readable.value;
   // A fixed number of queries whatever the number of bots and tokens (no N+1, §8.1 L6); roles are
-  // read for the page's bots only.
+  // read for the page's bots only (findResourceTokens).
   const bots = botsOf(policy, here);
-  const { rows, total } = await findTokens(db, { ...filters, botsOf: bots }, page, ctx.clock.now(), countLimitOf(page));
-  const levelByBot = new Map((await findResourceBots(db, bots, [...new Set(rows.map((token) => token.user_id))])).map((bot) => [bot.userId, bot.accessLevel]));
-  return ok({ tokens: rows.map((token) => present(policy, here, { token, accessLevel: levelByBot.get(token.user_id)! })), total });
+  const { rows, total } = await findResourceTokens(db, { ...filters, botsOf: bots }, page, ctx.clock.now(), countLimitOf(page));
+  return ok({ tokens: rows.map((found) => present(policy, here, found)), total });
 }
 
 /** GET …/access_tokens/:token_id (§2.2). */
