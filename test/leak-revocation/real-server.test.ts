@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
 import { generateToken } from '../../src/domain/token-format.js';
 import { startScheduler, type Scheduler } from '../../src/jobs/scheduler.js';
+import { revokeReportedTokens } from '../../src/services/leak-revocation.js';
 import { revokeTokenIfActive } from '../../src/store/repositories/tokens.js';
 import { TEST_DIALECTS } from '../support/databases.js';
 import { makePat, makeUser } from '../support/factories.js';
@@ -90,6 +91,10 @@ describe.each(TEST_DIALECTS)('public leak revocation over a real server (%s)', (
 
   it('the scheduled job refuses a reported active token within 5 seconds (real clock)', async () => {
     s.ctx.clock = systemClock;
+    // The timing test above left its 190 reports queued (60 of them active tokens to revoke and
+    // mail about): handled first, so that the 5 seconds are this report's alone. The backlog takes
+    // 0.35 s on PostgreSQL on a quiet machine; on a loaded CI run this test once ran out of time.
+    await revokeReportedTokens(s.ctx);
     scheduler = startScheduler(s.ctx, silent);
     const user = await makeUser(s);
     const { token } = await makePat(s, user);
