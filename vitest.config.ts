@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     pool: 'forks',
     // Vitest would use one fork on a 2-core machine; most of this suite waits on PostgreSQL,
     // git, child processes and a browser rather than on the CPU, so three files run at once.
