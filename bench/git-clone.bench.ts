@@ -12,6 +12,7 @@ import { repositoriesRoot } from '../src/services/repositories.js';
 import { makeGroup, makeUser } from '../test/support/factories.js';
 import { gitClientEnv, gitUrl, makeGroupToken, makeRepositoryProject, runGit, scratchDir, seedHistory } from '../test/support/git-factories.js';
 import { startServer } from '../test/support/server.js';
+import { median } from './support/figures.js';
 
 const ROUNDS = Number(process.env.BENCH_GIT_ROUNDS ?? 25);
 const COMMITS = 500;
@@ -57,12 +58,6 @@ function plainHttpBackend(projectRoot: string, command: HttpBackendCommand) {
     child.stdout.on('data', onData);
   });
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const data = scratchDir('tollgate-bench-data-');
 const home = scratchDir('tollgate-bench-client-');

@@ -31,6 +31,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { median, pairedShortfall } from './support/figures.js';
 import { cpuSeconds, freePort, rssBytes, startServer, type ServerProcess } from './support/processes.js';
 import { seedInstance, type SeededInstance } from './support/seed.js';
 import { runWrk, wrkVersion, type WrkResult } from './support/wrk.js';
@@ -295,11 +296,6 @@ async function load(target: Target, durationS: number): Promise<WrkResult> {
 // ---------------------------------------------------------------------------------------------
 // Figures.
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -348,9 +344,10 @@ function logCostsOf(targets: Target[]): Record<string, LogCost> {
     const p1 = (level: LogLevel) => targets.find((t) => t.part === 'P1' && t.instance?.database === database && t.instance.logLevel === level);
     const [info, warn] = [p1('info'), p1('warn')];
     if (!info || !warn || info.rounds.length === 0 || info.rounds.length !== warn.rounds.length) continue;
-    const perRound = info.rounds.map((round, k) => round4(1 - round.requestsPerSecond / warn.rounds[k]!.requestsPerSecond));
+    const rates = (t: Target) => t.rounds.map((r) => r.requestsPerSecond);
+    const shortfall = pairedShortfall(rates(info), rates(warn));
     const cpu = (t: Target) => round1(median(t.rounds.map((r) => r.cpuUsPerRequest)));
-    costs[database] = { throughputShare: round4(median(perRound)), perRound, cpuUsPerRequest: { info: cpu(info), warn: cpu(warn) } };
+    costs[database] = { throughputShare: round4(shortfall.median), perRound: shortfall.perRound.map(round4), cpuUsPerRequest: { info: cpu(info), warn: cpu(warn) } };
   }
   return costs;
 }
