@@ -215,10 +215,11 @@ function listCheck(wanted: (rows: unknown[]) => boolean) {
 }
 
 function targetsFor(instances: Instance[], references: Record<'hello' | 'ceiling' | 'answer' | 'floor', Reference>): Target[] {
+  // A Tollgate target is answered by its instance's server; a reference says its own process.
   const target = (t: Omit<Target, 'rounds' | 'failure' | 'method' | 'pid'> & { method?: 'GET' | 'POST'; pid?: number }): Target => ({
     method: 'GET',
-    pid: t.instance?.server.pid ?? 0,
     ...t,
+    pid: t.pid ?? t.instance!.server.pid,
     rounds: [],
     failure: null,
   });
@@ -284,7 +285,6 @@ async function checkAnswer(target: Target): Promise<void> {
 }
 
 async function load(target: Target, durationS: number): Promise<WrkResult> {
-  if (!target.pid) throw new Error(`${target.label}: no process to measure`);
   const run = () => runWrk({ url: target.url, durationS, connections: target.connections ?? CONNECTIONS, headers: target.headers, ...(target.script ? { script: target.script } : {}) });
   const instance = target.instance;
   if (target.part !== 'P1' || !instance) return run();
@@ -328,7 +328,7 @@ interface LogCost {
   /** 1 − P1's rate at info / its rate at warn: the median over rounds of that round's pair. */
   throughputShare: number;
   perRound: number[];
-  /** Medians of the server's CPU time per answer. */
+  /** The two instances' CPU time per answer (their summaries'). */
   cpuUsPerRequest: { info: number; warn: number };
 }
 
@@ -338,7 +338,7 @@ interface LogCost {
  * pairs' shares is not moved by the machine's speed drifting between rounds, as a share of two
  * medians taken from different rounds would be.
  */
-function logCostsOf(targets: Target[]): Record<string, LogCost> {
+function logCostsOf(targets: Target[], summaries: Map<Target, Summary | null>): Record<string, LogCost> {
   const costs: Record<string, LogCost> = {};
   for (const database of settings.databases) {
     const p1 = (level: LogLevel) => targets.find((t) => t.part === 'P1' && t.instance?.database === database && t.instance.logLevel === level);
@@ -346,7 +346,7 @@ function logCostsOf(targets: Target[]): Record<string, LogCost> {
     if (!info || !warn || info.rounds.length === 0 || info.rounds.length !== warn.rounds.length) continue;
     const rates = (t: Target) => t.rounds.map((r) => r.requestsPerSecond);
     const shortfall = pairedShortfall(rates(info), rates(warn));
-    const cpu = (t: Target) => round1(median(t.rounds.map((r) => r.cpuUsPerRequest)));
+    const cpu = (t: Target) => summaries.get(t)!.cpuUsPerRequest;
     costs[database] = { throughputShare: round4(shortfall.median), perRound: shortfall.perRound.map(round4), cpuUsPerRequest: { info: cpu(info), warn: cpu(warn) } };
   }
   return costs;
@@ -479,7 +479,7 @@ try {
     const floorHeadroom = ceiling.reqPerSec / floor.reqPerSec;
     console.log(`against the floor: ${floorHeadroom.toFixed(2)}× the floor (${floor.reqPerSec} req/s): ${floorHeadroom >= GENERATOR_HEADROOM ? 'valid' : 'INVALID'} for × floor`);
   }
-  const logCosts = logCostsOf(targets);
+  const logCosts = logCostsOf(targets, summaries);
   for (const [database, cost] of Object.entries(logCosts)) {
     console.log(
       `the log at info, ${DATABASE_NAMES[database as DatabaseKind]}: ${percent(cost.throughputShare)} of P1's throughput against warn ` +
