@@ -12,6 +12,7 @@ import * as m0010 from './0010_token_rotation_grace_and_allowlists.js';
 import * as m0011 from './0011_leak_reports.js';
 import * as m0012 from './0012_failed_auth_limits.js';
 import * as m0013 from './0013_token_name_search.js';
+import * as m0014 from './0014_token_count_indexes.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0011_leak_reports': m0011,
   '0012_failed_auth_limits': m0012,
   '0013_token_name_search': m0013,
+  '0014_token_count_indexes': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -295,7 +295,8 @@ function applyFilters(db: Db, query: TokenQuery, filters: TokenFilters, { walkTo
  * its members, through their users to their tokens, in that order: SQLite follows a CROSS JOIN's
  * order (it keeps no statistics), and this one reads half what the list's does, token by token
  * asking whether its user is a bot (3.4 against 6.5 ms for 10,001 tokens; docs/performance.md).
- * A search whose candidates come from the trigram index counts from those instead.
+ * The tokens' state is read from their user index, and on PostgreSQL the bots from theirs
+ * (migration 0014). A search whose candidates come from the trigram index counts from those instead.
  */
 function countedRows(db: Db, filters: TokenFilters, plan: ListPlan, now: Date) {
   if (!('botsOf' in filters) || plan.indexedTerms.size > 0) {
