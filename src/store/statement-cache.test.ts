@@ -140,6 +140,13 @@ describe.skipIf(!POSTGRES_URL)('named statements on PostgreSQL under Kysely', ()
     });
   });
 
+  it('runs a name search (`like`) unnamed: planned with its pattern, the trigram index can serve it', async () => {
+    await db.connection().execute(async (conn) => {
+      for (const term of ['%on%', '%tw%']) await sql`select id from things where name like ${term}`.execute(conn);
+      expect(await preparedOn(conn)).not.toContain('select id from things where name like $1');
+    });
+  });
+
   it('runs a query inside a transaction unnamed', async () => {
     await transaction(testDatabase.database, async (trx) => {
       await sql`select id from things where name = ${'one'}`.execute(trx);

@@ -36,6 +36,14 @@ export function withStatementCache(connection: BetterSqlite3.Database, max: numb
 /** Distinct SQL texts that run as named statements on PostgreSQL; any others run unnamed. */
 export const NAMED_STATEMENTS_MAX = 200;
 
+/**
+ * Statements whose good plan depends on a parameter's value: a name search's `like '%term%'` is
+ * served by the trigram index only when PostgreSQL sees the term. A named statement may get one
+ * generic plan after five runs, and the search's walked every token (P2 `?search=`: 7.7 → 30 ms
+ * at the median in the bench); these run unnamed, planned each time.
+ */
+const PLANNED_BY_VALUE = /\blike\b/i;
+
 /** PostgreSQL's answer to a named statement whose table gained or lost a column since it was prepared. */
 const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
 
@@ -43,7 +51,8 @@ const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0
  * The PostgreSQL pool as Kysely's PostgresDialect uses it, with each query run as a named
  * statement: PostgreSQL plans an unnamed statement on every run, for a token list 0.5 ms for each
  * of its two largest queries at the median and 4–5 ms at the 99th percentile (docs/performance.md),
- * and a named one once per connection. Only queries with parameters and outside a transaction:
+ * and a named one once per connection. Only queries with parameters, but a name search's (see
+ * PLANNED_BY_VALUE), and outside a transaction:
  * a named `select *` fails once a migration has added a column (an instance still running while
  * another upgrades), and such a query is run again unnamed, and named anew next time, which a
  * query inside a transaction could not be (the failure aborts it).
@@ -62,7 +71,7 @@ export function withNamedStatements(pool: pg.Pool, max: number = NAMED_STATEMENT
     const run = async (text: string, values: unknown[]) => {
       if (/^(begin|start transaction)\b/i.test(text)) inTransaction = true;
       else if (/^(commit|rollback)\b(?!\s+to\b)/i.test(text)) inTransaction = false;
-      const name = values.length > 0 && !inTransaction ? nameOf(text) : undefined;
+      const name = values.length > 0 && !inTransaction && !PLANNED_BY_VALUE.test(text) ? nameOf(text) : undefined;
       if (name === undefined) return client.query(text, values);
       try {
         return await client.query({ name, text, values });
