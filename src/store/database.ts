@@ -7,7 +7,7 @@ import { AuthChangeSignal } from './auth-invalidations.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Db } from './repositories/common.js';
 import type { Schema } from './schema.js';
-import { withNamedStatements, withStatementCache } from './statement-cache.js';
+import { withStatementCache } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -51,7 +51,7 @@ export function openDatabase({ url, searchPath, poolSize = 10 }: DatabaseOptions
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const authChanges = new AuthChangeSignal();
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }), plugins: [authChanges.plugin()] });
+    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), plugins: [authChanges.plugin()] });
     return { db, dialect: 'postgres', pool, authChanges, ...(searchPath ? { searchPath } : {}), close: () => db.destroy() };
   }
   if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });

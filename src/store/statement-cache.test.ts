@@ -1,10 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, POSTGRES_URL, type TestDatabase } from '../../test/support/databases.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, transaction, type Database } from './database.js';
-import type { Schema } from './schema.js';
 import { withStatementCache } from './statement-cache.js';
 
 /** The SQL texts the real connection is asked to prepare, in order. */
@@ -115,55 +112,5 @@ describe('withStatementCache', () => {
     expect(cache.prepare(text).all(['[4]'])).toEqual([{ value: 4 }]);
     expect([...iterating]).toEqual([{ value: 2 }, { value: 3 }]);
     cache.close();
-  });
-});
-
-describe.skipIf(!POSTGRES_URL)('named statements on PostgreSQL under Kysely', () => {
-  let testDatabase: TestDatabase;
-  let db: Kysely<Schema>;
-  beforeAll(async () => {
-    testDatabase = await openTestDatabase('postgres', { migrate: false });
-    db = testDatabase.database.db;
-    await sql`create table things (id integer primary key, name text not null)`.execute(db);
-    await sql`insert into things (id, name) values (1, 'one'), (2, 'two')`.execute(db);
-  });
-  afterAll(() => testDatabase.drop());
-
-  /** The texts prepared under a name on this connection. */
-  const preparedOn = async (conn: Kysely<Schema>) =>
-    (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(conn)).rows.map((row) => row.statement);
-
-  it('runs a query with parameters as a named statement, parsed and planned once per connection', async () => {
-    await db.connection().execute(async (conn) => {
-      for (const id of [1, 2]) await sql`select name from things where id = ${id}`.execute(conn);
-      expect(await preparedOn(conn)).toContain('select name from things where id = $1');
-    });
-  });
-
-  it('runs a name search (`like`) unnamed: planned with its pattern, the trigram index can serve it', async () => {
-    await db.connection().execute(async (conn) => {
-      for (const term of ['%on%', '%tw%']) await sql`select id from things where name like ${term}`.execute(conn);
-      expect(await preparedOn(conn)).not.toContain('select id from things where name like $1');
-    });
-  });
-
-  it('runs a query inside a transaction unnamed', async () => {
-    await transaction(testDatabase.database, async (trx) => {
-      await sql`select id from things where name = ${'one'}`.execute(trx);
-      expect(await preparedOn(trx)).not.toContain('select id from things where name = $1');
-    });
-  });
-
-  it('answers a named `select *` after another instance added a column, with the column (its plan is made anew)', async () => {
-    await db.connection().execute(async (conn) => {
-      const thing = async () => (await sql<Record<string, unknown>>`select * from things where id = ${1}`.execute(conn)).rows[0];
-      expect(await thing()).toEqual({ id: 1, name: 'one' });
-      const other = new pg.Client({ connectionString: POSTGRES_URL!, options: `-c search_path=${testDatabase.searchPath}` });
-      await other.connect();
-      await other.query('alter table things add column note text');
-      await other.end();
-      expect(await thing()).toEqual({ id: 1, name: 'one', note: null });
-      expect(await thing()).toEqual({ id: 1, name: 'one', note: null });
-    });
   });
 });
