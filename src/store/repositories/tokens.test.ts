@@ -1,8 +1,20 @@
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, POSTGRES_URL, type TestDatabase } from '../../../test/support/databases.js';
 import type { Schema } from '../schema.js';
 import { findTokens, revokeTokensPastRotationGrace } from './tokens.js';
+
+type RunQueries = (db: Kysely<Schema>) => Promise<unknown>;
+
+/** The statements `run` issues through `dialect`, in order, with their parameters. */
+async function statementsOf(dialect: Dialect, run: RunQueries): Promise<{ sql: string; parameters: readonly unknown[] }[]> {
+  const statements: { sql: string; parameters: readonly unknown[] }[] = [];
+  await run(new Kysely<Schema>({ dialect, log: (event) => void statements.push(event.query) }));
+  return statements;
+}
+
+const groupCountActive: RunQueries = (db) =>
+  findTokens(db, { botsOf: { sourceType: 'group', id: 1 }, state: 'active' }, { page: 1, perPage: 20 }, new Date('2026-12-06T08:00:00Z'), 10_001);
 
 /**
  * SQLite plans without statistics (none are gathered), so the form of a query decides which index
@@ -15,11 +27,9 @@ describe('query plans on SQLite', () => {
   afterAll(() => testDatabase.drop());
 
   /** SQLite's plan (`explain query plan`) of every statement `run` issues, each with its SQL first. */
-  async function plansOf(run: (db: Kysely<Schema>) => Promise<unknown>): Promise<string[][]> {
+  async function plansOf(run: RunQueries): Promise<string[][]> {
     const sqlite = testDatabase.database.sqlite!;
-    const statements: { sql: string; parameters: readonly unknown[] }[] = [];
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }), log: (event) => void statements.push(event.query) });
-    await run(db);
+    const statements = await statementsOf(new SqliteDialect({ database: sqlite }), run);
     return statements.map(({ sql, parameters }) => [
       sql,
       ...(sqlite.prepare(`explain query plan ${sql}`).all(...parameters) as { detail: string }[]).map((row) => row.detail),
@@ -32,9 +42,7 @@ describe('query plans on SQLite', () => {
   });
 
   it("a group's token count (up to 10,001 of them on every list) walks its members to their tokens, whose state it reads from an index, not every token", async () => {
-    const plans = await plansOf((db) =>
-      findTokens(db, { botsOf: { sourceType: 'group', id: 1 }, state: 'active' }, { page: 1, perPage: 20 }, new Date('2026-12-06T08:00:00Z'), 10_001),
-    );
+    const plans = await plansOf(groupCountActive);
     const [, ...count] = plans.find(([sql]) => sql!.startsWith('select count(*)') && sql!.includes('personal_access_tokens'))!;
     expect(count.filter((step) => step.startsWith('SEARCH') || step.startsWith('SCAN'))).toEqual([
       expect.stringMatching(/^SEARCH members USING COVERING INDEX members_source_user_unique/),
@@ -58,9 +66,7 @@ describe.skipIf(!POSTGRES_URL)('query plans on PostgreSQL', () => {
   it("a group's token count, with state=active, reads its bots and their tokens from indexes alone", async () => {
     const pool = testDatabase.database.pool!;
     await pool.query('vacuum analyze members, users, personal_access_tokens');
-    const statements: { sql: string; parameters: readonly unknown[] }[] = [];
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.query) });
-    await findTokens(db, { botsOf: { sourceType: 'group', id: 1 }, state: 'active' }, { page: 1, perPage: 20 }, new Date('2026-12-06T08:00:00Z'), 10_001);
+    const statements = await statementsOf(new PostgresDialect({ pool }), groupCountActive);
     const count = statements.find(({ sql }) => sql.startsWith('select count(*)'))!;
     const client = await pool.connect();
     try {
