@@ -135,7 +135,7 @@ export async function createGroup(ctx: ServiceContext, caller: Caller, input: Ne
       created_by_id: caller.id,
       created_at: now,
       updated_at: now,
-    });
+    }, caller.userType);
     return ok(await namedOne(db, group));
   });
 }

@@ -191,7 +191,7 @@ export const addMember = (ctx: ServiceContext, caller: Caller, kind: MemberSourc
         created_by_id: caller.id,
         created_at: now,
         updated_at: now,
-      });
+      }, user.user_type);
       return ok({ member, user });
     } catch (error) {
       if (isUniqueViolation(error)) return failure('member_exists');

@@ -276,7 +276,7 @@ export async function createResourceAccessToken(
       created_by_id: caller.user.id,
       created_at: now,
       updated_at: now,
-    });
+    }, bot.user_type);
     const issued = await issueToken(
       ctx,
       trx,

@@ -62,6 +62,8 @@ export interface MembersTable {
   access_level: number;
   expires_at: string | null;
   created_by_id: number | null;
+  /** 1 when the member is a bot user (`project_bot`): a resource's bots without reading users (decision 0007). */
+  bot: Flag;
   created_at: string;
   updated_at: string;
 }

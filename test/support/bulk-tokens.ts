@@ -69,6 +69,7 @@ export async function insertResourceTokensInBulk(ctx: ServiceContext, resource: 
             access_level: AccessLevel.MAINTAINER,
             expires_at: null,
             created_by_id: bulk.createdById ?? null,
+            bot: 1 as const,
             created_at: now,
             updated_at: now,
           })),

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Migrator } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest, openDatabase, type Database, type Dialect } from '../../src/store/database.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 
 /** Set by scripts/test.mjs when a PostgreSQL server answered; then every store test runs on both. */
 export const POSTGRES_URL = process.env.TOLLGATE_TEST_POSTGRES_URL || null;
@@ -17,16 +19,28 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** Migrates `database` up to and including the migration named `last` (a migration's test starts there). */
+async function migrateTo(database: Database, last: string): Promise<void> {
+  const { error } = await new Migrator({ db: database.db, provider: migrationProvider, ...(database.searchPath ? { migrationTableSchema: database.searchPath } : {}) }).migrateTo(last);
+  if (error) throw error;
+}
+
+async function migrate(database: Database, to: boolean | string): Promise<void> {
+  if (to === true) await migrateToLatest(database);
+  else if (typeof to === 'string') await migrateTo(database, to);
+}
+
 /**
  * A fresh, migrated database: a SQLite file of its own, or a PostgreSQL schema of its own.
- * `migrate: false` leaves it empty, for a test that runs the migrations itself.
+ * `migrate: false` leaves it empty; a migration's name migrates it up to that one, for a test of
+ * the migrations after it.
  */
-export async function openTestDatabase(dialect: Dialect, { migrate = true }: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(dialect: Dialect, { migrate: to = true }: { migrate?: boolean | string } = {}): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
     const url = join(dir, 'test.sqlite3');
     const database = openDatabase({ url });
-    if (migrate) await migrateToLatest(database);
+    await migrate(database, to);
     return {
       database,
       url,
@@ -51,7 +65,7 @@ export async function openTestDatabase(dialect: Dialect, { migrate = true }: { m
     await cleanup.end();
   };
   try {
-    if (migrate) await migrateToLatest(database);
+    await migrate(database, to);
   } catch (error) {
     await database.close();
     await dropSchema();

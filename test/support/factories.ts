@@ -52,7 +52,7 @@ export async function setRole(h: Harness, source: { group?: GroupRow; project?: 
   const now = nowIso(h.ctx);
   const existing = await findMember(db, type, id, user.id);
   if (existing) await updateMember(db, existing.id, { access_level: level, updated_at: now });
-  else await insertMember(db, { user_id: user.id, source_type: type, source_id: id, access_level: level, expires_at: null, created_by_id: null, created_at: now, updated_at: now });
+  else await insertMember(db, { user_id: user.id, source_type: type, source_id: id, access_level: level, expires_at: null, created_by_id: null, created_at: now, updated_at: now }, user.user_type);
 }
 
 export async function makePat(

@@ -110,7 +110,7 @@ const issue = (over: Partial<IssueRow> = {}): IssueRow => ({
   updated_at: AT,
   ...over,
 });
-const member: MemberRow = { id: 1, user_id: 8, source_type: 'group', source_id: 3, access_level: 40, expires_at: null, created_by_id: null, created_at: AT, updated_at: AT };
+const member: MemberRow = { id: 1, user_id: 8, source_type: 'group', source_id: 3, access_level: 40, expires_at: null, created_by_id: null, bot: 0, created_at: AT, updated_at: AT };
 const auditEvent = (details: Record<string, unknown>, over: Partial<AuditEventRow> = {}): AuditEventRow => ({
   id: 9,
   author_id: 7,

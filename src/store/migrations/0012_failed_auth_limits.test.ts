@@ -1,9 +1,8 @@
-import { Migrator, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, TEST_DIALECTS, type TestDatabase } from '../../../test/support/databases.js';
 import { migrateToLatest } from '../database.js';
 import { readStoredSettings } from '../repositories/settings.js';
-import { migrationProvider } from './index.js';
 
 describe.each(TEST_DIALECTS)('migration 0012: the failed-authentication ban covers Git and the registry (%s)', (dialect) => {
   let testDatabase: TestDatabase | undefined;
@@ -13,11 +12,8 @@ describe.each(TEST_DIALECTS)('migration 0012: the failed-authentication ban cove
   });
 
   it("moves the stored git_auth_ban_* values to failed_auth_ban_*, and the ban's tables with their rows, to their new names", async () => {
-    testDatabase = await openTestDatabase(dialect, { migrate: false });
-    const { database, searchPath } = testDatabase;
-    const migrator = new Migrator({ db: database.db, provider: migrationProvider, ...(searchPath ? { migrationTableSchema: searchPath } : {}) });
-    const before = await migrator.migrateTo('0011_leak_reports');
-    expect(before.error).toBeUndefined();
+    testDatabase = await openTestDatabase(dialect, { migrate: '0011_leak_reports' });
+    const { database } = testDatabase;
     const old = database.db as unknown as Kysely<any>;
     await old
       .insertInto('settings')

@@ -13,6 +13,7 @@ import * as m0011 from './0011_leak_reports.js';
 import * as m0012 from './0012_failed_auth_limits.js';
 import * as m0013 from './0013_token_name_search.js';
 import * as m0014 from './0014_token_count_indexes.js';
+import * as m0015 from './0015_member_bot_flag.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0012_failed_auth_limits': m0012,
   '0013_token_name_search': m0013,
   '0014_token_count_indexes': m0014,
+  '0015_member_bot_flag': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {

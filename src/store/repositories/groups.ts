@@ -1,5 +1,5 @@
 import { PostgresAdapter, sql } from 'kysely';
-import { type GroupRow, type GroupUpdate, type MemberRow } from '../schema.js';
+import { type GroupRow, type GroupUpdate, type MemberRow, type UserRow } from '../schema.js';
 import { type Db } from './common.js';
 
 export const findGroupById = (db: Db, id: number): Promise<GroupRow | undefined> =>
@@ -116,8 +116,13 @@ export async function findMembersOfSources(db: Db, sourceType: SourceType, sourc
     .execute();
 }
 
-export const insertMember = (db: Db, member: Omit<MemberRow, 'id'>): Promise<MemberRow> =>
-  db.insertInto('members').values(member).returningAll().executeTakeFirstOrThrow();
+/** A membership of a user of `memberType`: whether the member is a bot is written with it (migration 0015). */
+export const insertMember = (db: Db, member: Omit<MemberRow, 'id' | 'bot'>, memberType: UserRow['user_type']): Promise<MemberRow> =>
+  db
+    .insertInto('members')
+    .values({ ...member, bot: memberType === 'project_bot' ? 1 : 0 })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 
 export const updateMember = (db: Db, id: number, changes: Partial<Omit<MemberRow, 'id'>>): Promise<MemberRow> =>
   db.updateTable('members').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();

@@ -185,14 +185,16 @@ type TokenQuery = SelectQueryBuilder<Schema, 'personal_access_tokens', object>;
  */
 const SORT_FOUND_TOKENS_MAX_MEMBERS = 1_000;
 
-/** The bots of a resource are the bot users among its direct members (§9 #13). */
+/**
+ * The bots of a resource are the bot users among its direct members (§9 #13): the memberships
+ * that say their member is a bot (migration 0015), in user order from their index.
+ */
 const botMembers = (db: Db, resource: BotResource) =>
   db
     .selectFrom('members')
-    .innerJoin('users', 'users.id', 'members.user_id')
     .where('members.source_type', '=', resource.sourceType)
     .where('members.source_id', '=', resource.id)
-    .where('users.user_type', '=', 'project_bot');
+    .where('members.bot', '=', 1);
 
 async function hasManyMembers(db: Db, resource: BotResource): Promise<boolean> {
   const { n } = await db
@@ -242,7 +244,7 @@ async function indexedSearchTerms(db: Db, filters: TokenFilters): Promise<Set<st
   return new Set(terms.filter((_, i) => counts[i]! <= NAME_INDEX_MAX_CANDIDATES));
 }
 
-/** A token column named with its table: a count joins members and users, whose columns share names. */
+/** A token column named with its table: a count joins members, whose columns share names. */
 const column = (name: keyof TokenRow) => sql.ref(`personal_access_tokens.${name}`);
 
 /** The conditions on the token itself, whoever owns it. */
@@ -292,10 +294,10 @@ function applyFilters(db: Db, query: TokenQuery, filters: TokenFilters, { walkTo
 
 /**
  * The rows a count walks, up to 10,001 (services/lists.ts). A resource's tokens are counted from
- * its members, through their users to their tokens, in that order: SQLite follows a CROSS JOIN's
- * order (it keeps no statistics), and this one reads half what the list's does, token by token
- * asking whether its user is a bot (3.4 against 6.5 ms for 10,001 tokens; docs/performance.md).
- * The tokens' state is read from their user index, and on PostgreSQL the bots from theirs
+ * its bots' memberships to their tokens, in that order: SQLite follows a CROSS JOIN's order (it
+ * keeps no statistics), and this one reads half what the list's does, token by token asking
+ * whether its user is a bot (3.4 against 6.5 ms for 10,001 tokens; docs/performance.md). Both
+ * come from indexes alone: the bots in user order (migration 0015), the tokens' state by user
  * (migration 0014). A search whose candidates come from the trigram index counts from those instead.
  */
 function countedRows(db: Db, filters: TokenFilters, plan: ListPlan, now: Date) {
@@ -406,13 +408,13 @@ export interface ResourceBotToken {
 export async function findResourceBotToken(db: Db, resource: BotResource, tokenId: number): Promise<ResourceBotToken | undefined> {
   const row = await db
     .selectFrom('personal_access_tokens as t')
-    .innerJoin('members as m', (join) => join.onRef('m.user_id', '=', 't.user_id').on('m.source_type', '=', resource.sourceType).on('m.source_id', '=', resource.id))
-    .innerJoin('users as u', 'u.id', 't.user_id')
+    .innerJoin('members as m', (join) =>
+      join.onRef('m.user_id', '=', 't.user_id').on('m.source_type', '=', resource.sourceType).on('m.source_id', '=', resource.id).on('m.bot', '=', 1),
+    )
     .selectAll('t')
     .select('m.access_level as bot_access_level')
     .where('t.id', '=', tokenId)
     .where('t.impersonation', '=', 0)
-    .where('u.user_type', '=', 'project_bot')
     .executeTakeFirst();
   if (!row) return undefined;
   const { bot_access_level, ...token } = row;
