@@ -14,6 +14,7 @@ import * as m0012 from './0012_failed_auth_limits.js';
 import * as m0013 from './0013_token_name_search.js';
 import * as m0014 from './0014_token_count_indexes.js';
 import * as m0015 from './0015_member_bot_flag.js';
+import * as m0016 from './0016_trigram_index_without_pending_list.js';
 
 /**
  * Forward-only migrations, in order. Each runs on SQLite and PostgreSQL alike; add new ones at the
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0013_token_name_search': m0013,
   '0014_token_count_indexes': m0014,
   '0015_member_bot_flag': m0015,
+  '0016_trigram_index_without_pending_list': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {

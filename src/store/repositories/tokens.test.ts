@@ -83,4 +83,9 @@ describe.skipIf(!POSTGRES_URL)('query plans on PostgreSQL', () => {
       client.release();
     }
   });
+
+  it("the names' trigram index keeps no pending list, which every search would read to its end until a vacuum (migration 0016)", async () => {
+    const { rows } = await testDatabase.database.pool!.query<{ reloptions: string[] | null }>("select reloptions from pg_class where oid = to_regclass('pat_name_trigrams')");
+    expect(rows).toEqual([{ reloptions: ['fastupdate=off'] }]);
+  });
 });
