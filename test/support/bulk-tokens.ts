@@ -89,4 +89,8 @@ export async function insertResourceTokensInBulk(ctx: ServiceContext, resource: 
         .execute();
     }
   });
+  // As after any bulk load, PostgreSQL is told what the tables now hold (autovacuum would, within
+  // a minute): planned from tables it takes for nearly empty, a list of 12,000 tokens joined them
+  // member by member and took seconds (docs/performance.md). SQLite keeps no statistics.
+  if (ctx.database.pool) await ctx.database.pool.query('analyze users, members, personal_access_tokens');
 }

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isPostgres } from './columns.js';
 
 /**
  * A membership says whether its member is a bot (decision 0007). A resource's bots are the bot
@@ -23,4 +24,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Equal on the first three columns, a resource's bots come in user order: the order in which
   // their tokens are read from pat_user_state (migration 0014).
   await db.schema.createIndex('members_source_bot_user').on('members').columns(['source_type', 'source_id', 'bot', 'user_id']).execute();
+  // Until PostgreSQL has seen the new column, it takes `bot = 1` for rare, and may walk a group's
+  // bots one by one into the tokens (seconds for 12,000 of them, docs/performance.md); autovacuum
+  // would look within a minute or so. SQLite keeps no statistics unless asked, and plans by form.
+  if (isPostgres(db)) await sql`analyze members`.execute(db);
 }
