@@ -16,7 +16,9 @@
 // alternate between the targets and medians are compared: these machines are shared and noisy.
 // Beside each rate, the server's CPU time per answer (/proc, all its threads), which the machine's
 // other work moves less than it moves a rate. The log's cost at `info` is P1's rate against `warn`,
-// from the pairs of each round (logCostsOf).
+// from the pairs of each round (logCostsOf). P2 and P3 load an instance of their own (at `info`):
+// thousands of creates leave a server with a larger heap, a few microseconds more per answer and a
+// longer tail, and the `info`/`warn` pair of P1 must differ by the log alone.
 //
 // `npm run bench -- serve` runs it all (after `npm run build`); `npm run bench -- auth` only the
 // hello rate and P1. Figures go to bench/results/latest.json (docs/performance.md reads them).
@@ -87,9 +89,13 @@ if (!existsSync(join(ROOT, 'dist/cli/main.js'))) {
 // ---------------------------------------------------------------------------------------------
 // The processes under test.
 
+/** What an instance is loaded with: P1 (at `info` and at `warn`), or P2 and P3 (at `info`). */
+type Role = 'P1' | 'lists';
+
 interface Instance {
   database: DatabaseKind;
   logLevel: LogLevel;
+  role: Role;
   url: string;
   seeded: SeededInstance;
   server: ServerProcess;
@@ -133,8 +139,8 @@ async function postgresAdmin(...statements: string[]): Promise<unknown[]> {
 
 const benchDatabases: string[] = [];
 
-async function startInstance(database: DatabaseKind, logLevel: LogLevel): Promise<Instance> {
-  const name = `${database}-${logLevel}`;
+async function startInstance(database: DatabaseKind, logLevel: LogLevel, role: Role): Promise<Instance> {
+  const name = role === 'P1' ? `${database}-${logLevel}` : `${database}-lists`;
   const port = await freePort();
   const dataDir = join(scratch, name);
   // Only what an operator would set: nothing of the bench's own environment leaks in.
@@ -149,7 +155,7 @@ async function startInstance(database: DatabaseKind, logLevel: LogLevel): Promis
     ...(logLevel === 'info' ? {} : { TOLLGATE_LOG_LEVEL: logLevel }),
   };
   if (database === 'postgres') {
-    const dbName = `tollgate_bench_${logLevel}`;
+    const dbName = `tollgate_bench_${role === 'P1' ? logLevel : 'lists'}`;
     await postgresAdmin(`drop database if exists ${dbName} with (force)`, `create database ${dbName}`);
     benchDatabases.push(dbName);
     env.TOLLGATE_DATABASE_URL = postgresDatabaseUrl(dbName);
@@ -171,7 +177,7 @@ async function startInstance(database: DatabaseKind, logLevel: LogLevel): Promis
   console.log(
     `${name}: seeded ${settings.tokens} tokens in ${(seeded.seedMs / 1000).toFixed(1)} s; ready in ${Math.round(server.readyMs)} ms; RSS 1 s after ready ${mb(rssAfterStart)} MB`,
   );
-  return { database, logLevel, url, seeded, server, rssAfterStartBytes: rssAfterStart, rssIdleBytes: null, readyAtMs, peakRssUnderP1Bytes: null };
+  return { database, logLevel, role, url, seeded, server, rssAfterStartBytes: rssAfterStart, rssIdleBytes: null, readyAtMs, peakRssUnderP1Bytes: null };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,7 +239,7 @@ function targetsFor(instances: Instance[], references: Record<'hello' | 'ceiling
     p1Reference('answer', ['answer', 'none', 'none'], "P1's answer alone: bare Fastify + schema", references.answer),
     p1Reference('floor', ['floor', 'none', 'info'], 'floor under P1: Fastify + info log + schema, no checks', references.floor),
   ];
-  for (const instance of instances) {
+  for (const instance of instances.filter((i) => i.role === 'P1')) {
     const { database, logLevel, seeded } = instance;
     targets.push(
       target({
@@ -248,7 +254,7 @@ function targetsFor(instances: Instance[], references: Record<'hello' | 'ceiling
     );
   }
   if (onlyHotPath) return targets;
-  for (const instance of instances.filter((i) => i.logLevel === 'info')) {
+  for (const instance of instances.filter((i) => i.role === 'lists')) {
     const { database, seeded } = instance;
     const list = `${instance.url}/api/v4/groups/${seeded.groupId}/access_tokens`;
     const headers = { 'PRIVATE-TOKEN': seeded.rootToken };
@@ -412,7 +418,10 @@ try {
     answer: await startReference("P1's answer alone", 'answer-server'),
     floor: await startReference('the floor under P1', 'floor-server'),
   };
-  for (const database of settings.databases) for (const logLevel of LOG_LEVELS) instances.push(await startInstance(database, logLevel));
+  for (const database of settings.databases) {
+    for (const logLevel of LOG_LEVELS) instances.push(await startInstance(database, logLevel, 'P1'));
+    if (!onlyHotPath) instances.push(await startInstance(database, 'info', 'lists'));
+  }
   // Every instance has started; none has been loaded yet. Idle RSS once the last has settled.
   const settleMs = Math.max(0, ...instances.map((i) => i.readyAtMs + IDLE_SETTLE_MS - performance.now()));
   console.log(`idle: ${Math.round(settleMs / 1000)} s until every instance has been idle ${IDLE_SETTLE_MS / 1000} s`);
@@ -489,7 +498,7 @@ try {
   console.log('');
   for (const i of instances) {
     const underLoad = i.peakRssUnderP1Bytes === null ? 'n/a' : `${mb(i.peakRssUnderP1Bytes)} MB`;
-    console.log(`P4 ${DATABASE_NAMES[i.database]}, ${i.logLevel}: ready ${Math.round(i.server.readyMs)} ms, RSS 1 s after ready ${mb(i.rssAfterStartBytes)} MB, RSS idle ${i.rssIdleBytes === null ? '–' : mb(i.rssIdleBytes)} MB, RSS under P1 load ${underLoad}`);
+    console.log(`P4 ${DATABASE_NAMES[i.database]}, ${i.role === 'P1' ? i.logLevel : 'info (P2, P3)'}: ready ${Math.round(i.server.readyMs)} ms, RSS 1 s after ready ${mb(i.rssAfterStartBytes)} MB, RSS idle ${i.rssIdleBytes === null ? '–' : mb(i.rssIdleBytes)} MB, RSS under P1 load ${underLoad}`);
   }
 
   // Where each figure goes in the JSON, and the issue's goals beside them.
@@ -507,7 +516,7 @@ try {
   }
   const p4: Record<string, Record<string, unknown>> = {};
   for (const i of instances) {
-    (p4[i.database] ??= {})[i.logLevel] = {
+    (p4[i.database] ??= {})[i.role === 'P1' ? i.logLevel : 'lists'] = {
       readyMs: Math.round(i.server.readyMs),
       rssAfterStartMb: mb(i.rssAfterStartBytes),
       rssIdleMb: i.rssIdleBytes === null ? null : mb(i.rssIdleBytes),
@@ -534,7 +543,7 @@ try {
   for (const [database, cost] of Object.entries(logCosts)) {
     goal(`the log at info, ${DATABASE_NAMES[database as DatabaseKind]}: ≤ ${percent(GOALS.logShareOfP1)} of P1's throughput`, cost.throughputShare, (n) => n <= GOALS.logShareOfP1);
   }
-  for (const i of instances.filter((x) => x.logLevel === 'info')) {
+  for (const i of instances.filter((x) => x.role === 'P1' && x.logLevel === 'info')) {
     const name = `P4 ${DATABASE_NAMES[i.database]}`;
     goal(`${name}: ready < ${GOALS.readyMs} ms`, Math.round(i.server.readyMs), (n) => n < GOALS.readyMs);
     goal(`${name}: RSS idle < ${GOALS.rssIdleMb} MB`, i.rssIdleBytes === null ? null : mb(i.rssIdleBytes), (n) => n < GOALS.rssIdleMb);
@@ -555,7 +564,7 @@ try {
       rounds: settings.rounds,
       warmupS: settings.warmupS,
       tokensStored: settings.tokens,
-      figures: "medians over the rounds of req/s, p50, p99 and the server's CPU µs per answer; rounds alternate between targets; the log's cost is the median of each round's info/warn pair",
+      figures: "medians over the rounds of req/s, p50, p99 and the server's CPU µs per answer; rounds alternate between targets; the log's cost is the median of each round's info/warn pair; P2 and P3 load an instance of their own",
     },
     hello: { path: '/api/v4/version', ...hello, rounds: targets[0]!.rounds.map((r) => Math.round(r.requestsPerSecond)) },
     generatorCheck: { ceilingReqPerSec: ceiling.reqPerSec, helloReqPerSec: hello.reqPerSec, fastestTollgate: fastest, factor: round2(headroom), required: GENERATOR_HEADROOM, valid: generatorValid },
