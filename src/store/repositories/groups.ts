@@ -124,7 +124,7 @@ export const insertMember = (db: Db, member: Omit<MemberRow, 'id' | 'bot'>, memb
     .returningAll()
     .executeTakeFirstOrThrow();
 
-export const updateMember = (db: Db, id: number, changes: Partial<Omit<MemberRow, 'id'>>): Promise<MemberRow> =>
+export const updateMember = (db: Db, id: number, changes: Partial<Omit<MemberRow, 'id' | 'bot'>>): Promise<MemberRow> =>
   db.updateTable('members').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 
 export const deleteMember = (db: Db, id: number) => db.deleteFrom('members').where('id', '=', id).execute();
