@@ -96,6 +96,8 @@ interface Instance {
   database: DatabaseKind;
   logLevel: LogLevel;
   role: Role;
+  /** `info` or `warn` for P1's instances, `lists` for the other: its name, its database's, its P4 entry. */
+  slot: LogLevel | 'lists';
   url: string;
   seeded: SeededInstance;
   server: ServerProcess;
@@ -140,7 +142,8 @@ async function postgresAdmin(...statements: string[]): Promise<unknown[]> {
 const benchDatabases: string[] = [];
 
 async function startInstance(database: DatabaseKind, logLevel: LogLevel, role: Role): Promise<Instance> {
-  const name = role === 'P1' ? `${database}-${logLevel}` : `${database}-lists`;
+  const slot = role === 'P1' ? logLevel : 'lists';
+  const name = `${database}-${slot}`;
   const port = await freePort();
   const dataDir = join(scratch, name);
   // Only what an operator would set: nothing of the bench's own environment leaks in.
@@ -155,7 +158,7 @@ async function startInstance(database: DatabaseKind, logLevel: LogLevel, role: R
     ...(logLevel === 'info' ? {} : { TOLLGATE_LOG_LEVEL: logLevel }),
   };
   if (database === 'postgres') {
-    const dbName = `tollgate_bench_${role === 'P1' ? logLevel : 'lists'}`;
+    const dbName = `tollgate_bench_${slot}`;
     await postgresAdmin(`drop database if exists ${dbName} with (force)`, `create database ${dbName}`);
     benchDatabases.push(dbName);
     env.TOLLGATE_DATABASE_URL = postgresDatabaseUrl(dbName);
@@ -177,7 +180,7 @@ async function startInstance(database: DatabaseKind, logLevel: LogLevel, role: R
   console.log(
     `${name}: seeded ${settings.tokens} tokens in ${(seeded.seedMs / 1000).toFixed(1)} s; ready in ${Math.round(server.readyMs)} ms; RSS 1 s after ready ${mb(rssAfterStart)} MB`,
   );
-  return { database, logLevel, role, url, seeded, server, rssAfterStartBytes: rssAfterStart, rssIdleBytes: null, readyAtMs, peakRssUnderP1Bytes: null };
+  return { database, logLevel, role, slot, url, seeded, server, rssAfterStartBytes: rssAfterStart, rssIdleBytes: null, readyAtMs, peakRssUnderP1Bytes: null };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -516,7 +519,7 @@ try {
   }
   const p4: Record<string, Record<string, unknown>> = {};
   for (const i of instances) {
-    (p4[i.database] ??= {})[i.role === 'P1' ? i.logLevel : 'lists'] = {
+    (p4[i.database] ??= {})[i.slot] = {
       readyMs: Math.round(i.server.readyMs),
       rssAfterStartMb: mb(i.rssAfterStartBytes),
       rssIdleMb: i.rssIdleBytes === null ? null : mb(i.rssIdleBytes),
